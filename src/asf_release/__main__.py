@@ -1,0 +1,3 @@
+from asf_release.cli import main
+
+main()

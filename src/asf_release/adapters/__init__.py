@@ -1,0 +1,1 @@
+"""Adapters own the outside: each module wraps one real tool or protocol and returns plain data."""

@@ -1,0 +1,190 @@
+"""Git: the real git command, returning plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from asf_release.adapters import proc
+from asf_release.errors import ToolFailed
+
+_FIELD = "\x1f"
+_RECORD = "\x1e"
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    subject: str
+    author: str
+    email: str
+    timestamp: int
+    body: str = ""
+
+
+class Git:
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self.env = dict(env or {})
+
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | None = None,
+        timeout: float | None = proc.DEFAULT_TIMEOUT,
+        hint: str | None = None,
+    ) -> proc.Completed:
+        return proc.run(
+            ["git", *args],
+            cwd=self.root,
+            env=self.env,
+            input=input,
+            check=check,
+            timeout=timeout,
+            hint=hint,
+        )
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.strip()
+
+    @staticmethod
+    def toplevel(path: Path) -> Path | None:
+        done = proc.run(["git", "rev-parse", "--show-toplevel"], cwd=path, check=False)
+        return Path(done.stdout.strip()) if done.returncode == 0 else None
+
+    # --- refs -------------------------------------------------------------------------------
+    def rev(self, ref: str) -> str | None:
+        """The commit a ref points to (tags peeled), or None if there is no such ref."""
+        done = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    def head(self) -> str:
+        return self.out("rev-parse", "HEAD")
+
+    def current_branch(self) -> str | None:
+        done = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    def tags(self, pattern: str | None = None) -> list[str]:
+        args = ["tag", "--list"] + ([pattern] if pattern else [])
+        return [line for line in self.out(*args).splitlines() if line]
+
+    def tag_commit(self, tag: str) -> str | None:
+        return self.rev(f"refs/tags/{tag}")
+
+    def tag_is_annotated(self, tag: str) -> bool:
+        return self.out("cat-file", "-t", f"refs/tags/{tag}") == "tag"
+
+    def branch_commit(self, branch: str) -> str | None:
+        return self.rev(f"refs/heads/{branch}")
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        done = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return done.returncode == 0
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        done = self.run("merge-base", a, b, check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    # --- working tree -----------------------------------------------------------------------
+    def changed_files(self) -> list[str]:
+        """Tracked files with changes, staged or not (untracked files are not counted)."""
+        out = self.out("status", "--porcelain=v1", "--untracked-files=no")
+        return [line[3:] for line in out.splitlines() if line]
+
+    def commit_all(self, message: str) -> str:
+        self.run("commit", "--all", "--quiet", "--message", message)
+        return self.head()
+
+    def tag_annotated(self, tag: str, message: str, *, sign: bool = False, key: str = "") -> None:
+        args = ["tag", "--annotate", tag, "--message", message]
+        if sign:
+            args[1:2] = ["--sign"] if not key else ["--local-user", key]
+        self.run(*args)
+
+    def checkout(self, ref: str) -> None:
+        self.run("checkout", "--quiet", ref)
+
+    # --- history ----------------------------------------------------------------------------
+    def log(self, revision_range: str, *extra: str) -> list[Commit]:
+        fmt = _FIELD.join(["%H", "%s", "%an", "%ae", "%at", "%b"]) + _RECORD
+        out = self.run("log", f"--format={fmt}", *extra, revision_range, "--").stdout
+        commits = []
+        for record in out.split(_RECORD):
+            record = record.strip("\n")
+            if not record:
+                continue
+            sha, subject, author, email, at, body = record.split(_FIELD)
+            commits.append(Commit(sha, subject, author, email, int(at), body.strip()))
+        return commits
+
+    def cherry(self, upstream: str, head: str) -> list[tuple[bool, str]]:
+        """Commits of head not in upstream: (True, sha) when upstream lacks an equivalent patch."""
+        out = self.out("cherry", upstream, head)
+        return [(line[0] == "+", line[2:]) for line in out.splitlines() if line]
+
+    # --- content ----------------------------------------------------------------------------
+    def show(self, ref: str, path: str) -> bytes | None:
+        done = proc.run(["git", "cat-file", "blob", f"{ref}:{path}"], cwd=self.root, check=False)
+        return done.data if done.returncode == 0 else None
+
+    @contextmanager
+    def archive(self, ref: str, prefix: str, fmt: str = "tar.gz") -> Iterator[IO[bytes]]:
+        """The bytes of `git archive --format=FMT --prefix=PREFIX REF`, streamed."""
+        with proc.stream(
+            ["git", "archive", f"--format={fmt}", f"--prefix={prefix}", ref],
+            cwd=self.root,
+            env=self.env,
+            timeout=None,
+        ) as out:
+            yield out
+
+    def ls_tree(self, ref: str) -> list[tuple[str, str, str]]:
+        """(mode, blob sha, path) of every file in ref's tree."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", ref).stdout
+        entries = []
+        for item in out.split("\0"):
+            if not item:
+                continue
+            meta, path = item.split("\t", 1)
+            mode, _kind, sha = meta.split()
+            entries.append((mode, sha, path))
+        return entries
+
+    # --- remotes ----------------------------------------------------------------------------
+    def remote_url(self, remote: str) -> str | None:
+        done = self.run("remote", "get-url", remote, check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    def remote_refs(self, remote: str, *patterns: str) -> dict[str, str]:
+        """ref name -> commit (annotated tags peeled) as the remote has them now."""
+        out = self.run("ls-remote", remote, *patterns, timeout=60).stdout
+        refs: dict[str, str] = {}
+        for line in out.splitlines():
+            sha, ref = line.split("\t", 1)
+            if ref.endswith("^{}"):
+                refs[ref[:-3]] = sha  # the peeled commit wins over the tag object
+            else:
+                refs.setdefault(ref, sha)
+        return refs
+
+    def push(self, remote: str, refspecs: Sequence[str]) -> None:
+        self.run("push", "--quiet", remote, *refspecs, timeout=300)
+
+    def fetch(self, remote: str, *refspecs: str) -> None:
+        self.run("fetch", "--quiet", remote, *refspecs, timeout=300)
+
+    def config(self, key: str) -> str | None:
+        done = self.run("config", "--get", key, check=False)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+
+def is_repository(path: Path) -> bool:
+    try:
+        return Git.toplevel(path) is not None
+    except ToolFailed:
+        return False

@@ -1,0 +1,166 @@
+"""The one place that runs subprocesses: timeout, masked argv in the log, typed errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from asf_release.errors import ToolFailed, ToolNotFound
+
+log = logging.getLogger("asf_release.proc")
+
+DEFAULT_TIMEOUT = 120.0
+MASK = "******"
+_SECRET_FLAGS = {"--password", "--passphrase", "--pass", "--token", "--secret"}
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@")
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    data: bytes  # raw stdout
+    stderr: str
+    seconds: float
+
+    @property
+    def stdout(self) -> str:
+        return self.data.decode(errors="replace")
+
+
+def mask(argv: Sequence[str], secrets: Sequence[str] = ()) -> list[str]:
+    """argv as it may be shown or logged: secret values, secret flags' values and URL passwords hidden."""
+    shown: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            shown.append(MASK)
+            hide_next = False
+            continue
+        flag, eq, _ = arg.partition("=")
+        if flag in _SECRET_FLAGS:
+            if eq:
+                shown.append(f"{flag}={MASK}")
+            else:
+                shown.append(arg)
+                hide_next = True
+            continue
+        for secret in secrets:
+            if secret:
+                arg = arg.replace(secret, MASK)
+        shown.append(_URL_CREDENTIALS.sub(rf"\g<scheme>\g<user>:{MASK}@", arg))
+    return shown
+
+
+def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment with messages in English, so tools' output can be parsed."""
+    env = dict(os.environ)
+    env["LC_MESSAGES"] = "C"
+    env.pop("LANGUAGE", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    check: bool = True,
+    secrets: Sequence[str] = (),
+    hint: str | None = None,
+    stdout: IO[bytes] | None = None,
+) -> Completed:
+    """Run argv (never through a shell) and return its output as text.
+
+    stdout, when given, receives the raw output instead (for large or binary output).
+    """
+    shown = mask(argv, secrets)
+    log.debug("run: %s%s", " ".join(shown), f"  (in {cwd})" if cwd else "")
+    data = input.encode() if isinstance(input, str) else input
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv list, no shell
+            list(argv),
+            cwd=cwd,
+            env=tool_env(env),
+            input=data,
+            stdin=None if data is not None else subprocess.DEVNULL,
+            stdout=stdout if stdout is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        if cwd is not None and not Path(cwd).is_dir():
+            raise ToolFailed(shown, -1, f"working directory {cwd} does not exist", hint) from exc
+        raise ToolNotFound(argv[0]) from exc
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        raise ToolFailed(shown, -1, stderr, hint, timed_out=True) from exc
+    seconds = time.monotonic() - started
+    out = proc.stdout if isinstance(proc.stdout, bytes) else b""
+    err = proc.stderr.decode(errors="replace") if proc.stderr else ""
+    for secret in secrets:
+        if secret:
+            err = err.replace(secret, MASK)
+    log.debug("exit %s after %.2fs: %s", proc.returncode, seconds, shown[0])
+    if check and proc.returncode != 0:
+        raise ToolFailed(shown, proc.returncode, err or out.decode(errors="replace"), hint)
+    return Completed(tuple(shown), proc.returncode, out, err, seconds)
+
+
+@contextmanager
+def stream(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    hint: str | None = None,
+) -> Iterator[IO[bytes]]:
+    """Run argv and yield its stdout as a byte stream; raise ToolFailed if it then fails."""
+    shown = mask(argv)
+    log.debug("stream: %s", " ".join(shown))
+    # stderr goes to a file: a chatty tool must not block on a full pipe nobody reads
+    with tempfile.TemporaryFile() as errfile:
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+                list(argv),
+                cwd=cwd,
+                env=tool_env(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errfile,
+            )
+        except FileNotFoundError as exc:
+            raise ToolNotFound(argv[0]) from exc
+        assert proc.stdout is not None
+        try:
+            yield proc.stdout
+            while proc.stdout.read(1 << 16):  # drain what the caller left, so the tool can exit
+                pass
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                raise ToolFailed(shown, -1, "", hint, timed_out=True) from exc
+            if proc.returncode != 0:
+                errfile.seek(0)
+                raise ToolFailed(shown, proc.returncode, errfile.read().decode(errors="replace"), hint)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()

@@ -1,0 +1,122 @@
+"""One error family for every expected failure: a message for people, a hint, an exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1  # checks failed, vote not passed
+    USAGE = 2  # usage or configuration error
+    EXTERNAL = 3  # an outside system failed
+
+
+class ReleaseError(Exception):
+    """An expected failure. The CLI prints message and hint; never a traceback."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ReleaseError):
+    """The command was asked something it cannot do (bad version, wrong branch...)."""
+
+
+class ConfigError(ReleaseError):
+    """A profile or configuration file is wrong; names the file, the key and what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        where = file or ""
+        if line is not None:
+            where += f", line {line}"
+        if key:
+            where += f", key '{key}'"
+        super().__init__(f"{where}: {message}" if where else message, hint)
+        self.file = file
+        self.key = key
+        self.line = line
+
+
+class Refused(UsageError):
+    """A safety rule refused the action; nothing was changed."""
+
+
+class Failed(ReleaseError):
+    """Checks failed or a vote did not pass: the answer is 'no', not a malfunction."""
+
+    exit_code = ExitCode.FAILED
+
+
+class ExternalError(ReleaseError):
+    """An outside system (a tool, a server, the network) failed."""
+
+    exit_code = ExitCode.EXTERNAL
+
+
+class ToolNotFound(ExternalError):
+    def __init__(self, tool: str, hint: str | None = None) -> None:
+        super().__init__(
+            f"'{tool}' is not installed or not on PATH",
+            hint or f"install {tool} (on Debian: apt-get install {_DEBIAN_PACKAGE.get(tool, tool)})",
+        )
+        self.tool = tool
+
+
+class ToolFailed(ExternalError):
+    """A subprocess exited with an error; carries its masked argv and stderr."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        returncode: int,
+        stderr: str,
+        hint: str | None = None,
+        *,
+        timed_out: bool = False,
+    ) -> None:
+        shown = " ".join(argv)
+        tail = _tail(stderr)
+        if timed_out:
+            message = f"'{shown}' did not finish in time"
+        else:
+            message = f"'{shown}' failed (exit {returncode})"
+        if tail:
+            message += f":\n{tail}"
+        super().__init__(message, hint)
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.stderr = stderr
+        self.timed_out = timed_out
+
+
+def _tail(text: str, lines: int = 12) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+_DEBIAN_PACKAGE = {
+    "svn": "subversion",
+    "svnadmin": "subversion",
+    "svnserve": "subversion",
+    "gpg": "gnupg",
+    "gpgconf": "gnupg",
+    "registry": "docker-registry",
+    "docker-registry": "docker-registry",
+}

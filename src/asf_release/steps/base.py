@@ -1,0 +1,114 @@
+"""The step interface: plan / run / done, and the runner that keeps the ledger honest.
+
+plan(ctx) says what would happen (this is --dry-run and status); run(ctx) does it; done(ctx) looks
+at the world (git, svn, outbox), not only at the ledger. Every run is idempotent: after success it
+does nothing, after a crash it finishes the job without doing anything twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from asf_release.context import Context
+from asf_release.errors import ReleaseError
+from asf_release.ledger import EventKind
+from asf_release.version import Version
+
+
+class State(StrEnum):
+    DONE = "done"
+    PENDING = "pending"
+    BLOCKED = "blocked"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    MANUAL = "manual"
+    NOT_APPLICABLE = "n/a"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a step will do, with the plain command it stands for when there is one."""
+
+    summary: str
+    command: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    step: str
+    actions: list[Action]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.actions
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: str
+    summary: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    changed: bool = True
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the world says about a step."""
+
+    state: State
+    detail: str = ""
+
+
+class Step(ABC):
+    name: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(self, version: Version, rc: int | None = None) -> None:
+        self.version = version
+        self.rc = rc
+
+    @property
+    def release(self) -> str:
+        return str(self.version)
+
+    @abstractmethod
+    def plan(self, ctx: Context) -> Plan: ...
+
+    @abstractmethod
+    def run(self, ctx: Context) -> Outcome: ...
+
+    @abstractmethod
+    def done(self, ctx: Context) -> Check: ...
+
+    @abstractmethod
+    def command(self) -> str:
+        """The asf-release command line that runs this step."""
+
+    def record(self, ctx: Context, kind: EventKind, data: Mapping[str, Any] | None = None) -> None:
+        ctx.ledger.append(self.release, self.name, kind, data, rc=self.rc, at=ctx.now())
+
+
+def execute(ctx: Context, step: Step) -> Plan | Outcome:
+    """Plan, and unless this is a dry run, run the step with intent and result in the ledger."""
+    plan = step.plan(ctx)
+    if ctx.dry_run:
+        return plan
+    if plan.nothing_to_do:
+        check = step.done(ctx)
+        if check.state is State.DONE:
+            return Outcome(step.name, check.detail or "already done", changed=False)
+    step.record(ctx, EventKind.INTENT, {"actions": [a.summary for a in plan.actions]})
+    try:
+        outcome = step.run(ctx)
+    except ReleaseError as error:
+        step.record(ctx, EventKind.FAILURE, {"message": error.message, "hint": error.hint or ""})
+        raise
+    step.record(ctx, EventKind.RESULT, {"summary": outcome.summary, **outcome.facts})
+    return outcome

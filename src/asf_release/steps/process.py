@@ -1,0 +1,206 @@
+"""The release process in order, and where a release stands in it (what `status` shows).
+
+Each entry is either automated (a Step factory) or manual (what to do by hand, from the guide).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from asf_release.context import Context
+from asf_release.errors import ReleaseError
+from asf_release.ledger import History, StepState
+from asf_release.steps.base import Check, State, Step
+from asf_release.version import ReleaseKind, Version
+
+StepFactory = Callable[[Version, int], Step]
+BOTH = frozenset({ReleaseKind.FEATURE, ReleaseKind.PATCH})
+FEATURE_ONLY = frozenset({ReleaseKind.FEATURE})
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    title: str
+    by_hand: str  # what a release manager does when the step is not automated
+    kinds: frozenset[ReleaseKind] = BOTH
+    requires: tuple[str, ...] = ()
+    factory: StepFactory | None = None
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    name: str
+    title: str
+    state: State
+    detail: str = ""
+    command: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.name,
+            "title": self.title,
+            "state": self.state.value,
+            "detail": self.detail,
+            "command": self.command,
+        }
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    version: Version
+    rc: int
+    steps: list[StepStatus] = field(default_factory=list)
+
+    @property
+    def next(self) -> StepStatus | None:
+        for step in self.steps:
+            if step.state in (State.PENDING, State.INTERRUPTED, State.FAILED):
+                return step
+        for step in self.steps:
+            if step.state is State.MANUAL:
+                return step
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        upcoming = self.next
+        return {
+            "version": str(self.version),
+            "kind": self.version.kind.value,
+            "rc": self.rc,
+            "steps": [s.to_json() for s in self.steps],
+            "next": upcoming.to_json() if upcoming else None,
+        }
+
+
+def _registry() -> list[StepSpec]:
+    """The process. Factories are imported here so the step modules stay independent."""
+    return [
+        StepSpec(
+            "propose",
+            "Propose the release",
+            "post a proposal listing the commits to the dev list or a GitHub Discussion",
+        ),
+        StepSpec(
+            "branch", "Create the release branch", "create branch X.Y from unstable and push it", FEATURE_ONLY
+        ),
+        StepSpec(
+            "cherry-pick",
+            "Cherry-pick period",
+            "cherry-pick fixes and approved changes from unstable into X.Y",
+            FEATURE_ONLY,
+        ),
+        StepSpec(
+            "keys",
+            "Signing key in KEYS",
+            "append `gpg --list-sigs` and `gpg --export --armor` of your key to KEYS in dist/release",
+        ),
+        StepSpec(
+            "package", "Package the RC", "write the version file, commit, tag, git archive, sign and checksum"
+        ),
+        StepSpec(
+            "stage",
+            "Stage the RC on dist/dev",
+            "svn add the artifacts under dist/dev and commit; push the RC tag",
+            requires=("package",),
+        ),
+        StepSpec(
+            "images",
+            "Candidate Docker images",
+            "build and push the images for every platform to your own repository",
+        ),
+        StepSpec("vote", "Call the vote", "send the [VOTE] message to the dev list", requires=("stage",)),
+        StepSpec(
+            "tally",
+            "Count the votes",
+            "after 72 hours, count binding and non-binding votes",
+            requires=("vote",),
+        ),
+        StepSpec(
+            "result", "Announce the vote result", "send the [RESULT][VOTE] message", requires=("tally",)
+        ),
+        StepSpec(
+            "publish",
+            "Publish to dist/release",
+            "svn mv the RC directory from dist/dev to dist/release",
+            requires=("result",),
+        ),
+        StepSpec(
+            "publish-images", "Publish Docker images", "copy the voted images to the project's repository"
+        ),
+        StepSpec("website", "Update the website", "add the version to the website's releases data file"),
+        StepSpec(
+            "announce",
+            "Announce the release",
+            "send [ANNOUNCE] from your apache.org address",
+            requires=("publish",),
+        ),
+    ]
+
+
+def process() -> list[StepSpec]:
+    return _registry()
+
+
+def release_status(ctx: Context, version: Version, rc: int | None = None) -> ReleaseStatus:
+    history = ctx.ledger.history(str(version))
+    rc = rc or _current_rc(ctx, version, history)
+    statuses: list[StepStatus] = []
+    done: set[str] = set()
+    for spec in process():
+        status = _step_status(ctx, spec, version, rc, history, done)
+        if status.state in (State.DONE, State.NOT_APPLICABLE):
+            done.add(spec.name)
+        statuses.append(status)
+    return ReleaseStatus(version, rc, statuses)
+
+
+def _current_rc(ctx: Context, version: Version, history: History) -> int:
+    from_tags = ctx.names.rc_numbers(version, ctx.git.tags()) if ctx.root else []
+    known = [n for n in [history.rc, *from_tags] if n]
+    return max(known) if known else 1
+
+
+def _step_status(
+    ctx: Context, spec: StepSpec, version: Version, rc: int, history: History, done: set[str]
+) -> StepStatus:
+    if version.kind not in spec.kinds:
+        return StepStatus(
+            spec.name,
+            spec.title,
+            State.NOT_APPLICABLE,
+            f"not part of a {version.kind.value} release",
+        )
+    if spec.factory is None:
+        return StepStatus(spec.name, spec.title, State.MANUAL, f"by hand: {spec.by_hand}")
+    step = spec.factory(version, rc)
+    command = step.command()
+    try:
+        world = step.done(ctx)
+    except ReleaseError as error:
+        world = Check(State.UNKNOWN, f"could not look: {error.message}")
+    if world.state is State.DONE:
+        return StepStatus(spec.name, spec.title, State.DONE, world.detail, command)
+    record = history.step(spec.name, rc)
+    missing = [name for name in spec.requires if name not in done]
+    if missing:
+        return StepStatus(spec.name, spec.title, State.BLOCKED, f"waits for: {', '.join(missing)}", command)
+    if record.state is StepState.INTENDED:
+        return StepStatus(
+            spec.name,
+            spec.title,
+            State.INTERRUPTED,
+            "the last run stopped midway; run it again to finish",
+            command,
+        )
+    if record.state is StepState.FAILED and record.failure is not None:
+        return StepStatus(
+            spec.name,
+            spec.title,
+            State.FAILED,
+            str(record.failure.data.get("message", "")),
+            command,
+        )
+    return StepStatus(spec.name, spec.title, world.state, world.detail, command)

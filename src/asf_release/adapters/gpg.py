@@ -234,6 +234,29 @@ class Gpg:
         return parse_verify_status(done.stdout, done.stderr)
 
 
+    @contextmanager
+    def verifying(self, signature: Path) -> Iterator[VerifyFeed]:
+        """Verify a detached signature over data the caller writes (`.write(chunk)`), so a large
+        file is read once while it is also hashed and unpacked; `.signature` afterwards."""
+        argv = self._argv("--status-fd", "1", "--trust-model", "always", "--verify", str(signature), "-")
+        with proc.feed(argv, timeout=None) as fed:
+            verification = VerifyFeed(fed)
+            yield verification
+        assert fed.result is not None
+        verification.signature = parse_verify_status(fed.result.stdout, fed.result.stderr)
+
+
+class VerifyFeed:
+    """Data going to a running `gpg --verify`; its Signature once the data has all been written."""
+
+    def __init__(self, fed: proc.Feed) -> None:
+        self._fed = fed
+        self.signature: Signature | None = None
+
+    def write(self, data: bytes) -> None:
+        self._fed.write(data)
+
+
 def _with_secret(key: Key, secret: bool) -> Key:
     return Key(key.primary, key.uids, key.subkeys, has_secret=secret)
 

@@ -164,3 +164,74 @@ def stream(
                 proc.kill()
                 proc.wait()
             proc.stdout.close()
+
+
+class Feed:
+    """A running tool whose standard input the caller writes, chunk by chunk (see `feed`)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self.broken = False  # the tool stopped reading (it exits early, having seen enough)
+        self.result: Completed | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.broken or self._process.stdin is None:
+            return
+        try:
+            self._process.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            self.broken = True
+
+
+@contextmanager
+def feed(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Iterator[Feed]:
+    """Run argv and let the caller write its standard input while reading a large input once
+    (so a file is hashed, checked and fed to the tool in the same pass). After the block,
+    `.result` holds the tool's outcome; the exit code is not checked (the caller interprets it).
+    stdout and stderr go to files: a tool must not block on a full pipe nobody reads."""
+    shown = mask(argv)
+    log.debug("feed: %s", " ".join(shown))
+    with tempfile.TemporaryFile() as outfile, tempfile.TemporaryFile() as errfile:
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(  # noqa: S603 - argv list, no shell
+                list(argv),
+                cwd=cwd,
+                env=tool_env(env),
+                stdin=subprocess.PIPE,
+                stdout=outfile,
+                stderr=errfile,
+            )
+        except FileNotFoundError as exc:
+            raise ToolNotFound(argv[0]) from exc
+        fed = Feed(process)
+        try:
+            yield fed
+            if process.stdin is not None:
+                try:
+                    process.stdin.close()
+                except (BrokenPipeError, OSError):
+                    pass
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                raise ToolFailed(shown, -1, "", timed_out=True) from exc
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        outfile.seek(0)
+        errfile.seek(0)
+        fed.result = Completed(
+            tuple(shown),
+            process.returncode,
+            outfile.read(),
+            errfile.read().decode(errors="replace"),
+            time.monotonic() - started,
+        )

@@ -144,6 +144,10 @@ class Svn:
             raise ToolFailed(done.argv, done.returncode, done.stderr)
         return done.data
 
+    def export(self, url: str, dest: Path) -> None:
+        """Write one file of the repository to dest (streamed by svn, never held in memory)."""
+        self.run("export", "--quiet", "--force", url, str(dest))
+
     def log(self, url: str, limit: int = 10) -> list[LogEntry]:
         done = self.run("log", "--xml", "--limit", str(limit), url)
         return [

@@ -1,0 +1,132 @@
+"""An opened RC: its files, their digests and signature results, and the scan of its source
+archive, all gathered in one pass. The checks are functions of this."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from asf_release.adapters.gpg import Gpg, Key, Signature, VerifyFeed, is_armored
+from asf_release.profile import Profile
+from asf_release.verify.scan import ArchiveScan, FilePump, ScanOptions, scan
+from asf_release.verify.sources import Located
+from asf_release.verify.tarstream import Limits
+from asf_release.version import Names, Version
+
+SIGNATURE_SUFFIXES = (".asc", ".sig")
+CHECKSUM_SUFFIXES = (".sha512", ".sha256")
+FORBIDDEN_SUFFIXES = (".md5", ".sha1", ".sha")
+SIDECAR_SUFFIXES = SIGNATURE_SUFFIXES + CHECKSUM_SUFFIXES + FORBIDDEN_SUFFIXES
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+MAX_SIDECAR = 1 << 20
+ROOT_TEXTS = ("LICENSE", "NOTICE")
+
+
+@dataclass(frozen=True)
+class Repository:
+    location: str | None  # a local clone or a URL; None when there is none to ask
+    explicit: bool  # given with --git: not reaching it is a failure, not a skip
+
+
+@dataclass
+class OpenedRC:
+    profile: Profile
+    located: Located
+    version: Version | None
+    rc: int | None
+    tag: str | None
+    work: Path
+    today: date
+    repository: Repository
+    expected: list[str] = field(default_factory=list)  # artifact names the profile expects
+    artifacts: list[str] = field(default_factory=list)  # the files that are artifacts
+    sidecars: dict[str, bytes] = field(default_factory=dict)  # small signature/checksum files
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
+    signatures: dict[str, Signature] = field(default_factory=dict)  # .asc name -> gpg's verdict
+    keys: list[Key] = field(default_factory=list)
+    keys_source: str = ""
+    source_artifact: str | None = None
+    archive: ArchiveScan | None = None
+    logs: Path | None = None  # where build and test logs go
+    build: bool = False  # run the build and test commands
+    outcomes: dict[str, bool] = field(default_factory=dict)  # build -> succeeded, for tests
+
+    @property
+    def names(self) -> Names:
+        return Names(self.profile)
+
+    @property
+    def directory(self) -> Path:
+        return self.located.directory
+
+    def path(self, name: str) -> Path:
+        return self.located.directory / name
+
+    @property
+    def top_directory(self) -> str | None:
+        return self.names.top_directory(self.version) if self.version else None
+
+    def limits(self) -> Limits:
+        checks = self.profile.checks
+        return Limits(
+            max_members=checks.max_members,
+            max_unpacked=checks.max_unpacked_mb << 20,
+            max_ratio=checks.max_compression_ratio,
+        )
+
+
+def artifact_names(files: list[str], names: Names) -> list[str]:
+    """Files that are artifacts: named like one, or signed or checksummed by a file beside them."""
+    found = {f for f in files if names.parse_artifact(f) is not None}
+    for f in files:
+        for suffix in SIDECAR_SUFFIXES:
+            if f.endswith(suffix) and f[: -len(suffix)] in files:
+                found.add(f[: -len(suffix)])
+    return sorted(found - {f for f in files if f.endswith(SIDECAR_SUFFIXES)})
+
+
+def detect_version(files: list[str], names: Names) -> Version | None:
+    versions = {v for v in (names.parse_artifact(f) for f in files) if v is not None}
+    return max(versions) if versions else None
+
+
+def read_sidecars(rc: OpenedRC) -> None:
+    for name in rc.located.files:
+        if name.endswith(SIDECAR_SUFFIXES):
+            path = rc.path(name)
+            if path.stat().st_size <= MAX_SIDECAR:
+                rc.sidecars[name] = path.read_bytes()
+
+
+def stream(rc: OpenedRC, *, gpg: Gpg | None, scan_source: bool, blobs: bool, extract: bool) -> None:
+    """The one pass: each artifact is read once, hashed, fed to gpg for each of its armored
+    signatures, and (the source archive) unpacked and judged."""
+    top = rc.top_directory
+    keep = [*ROOT_TEXTS, *rc.profile.checks.header_configs]
+    for artifact in rc.artifacts:
+        with ExitStack() as stack:
+            feeds: dict[str, VerifyFeed] = {}
+            signature = f"{artifact}.asc"
+            if gpg is not None and signature in rc.located.files and is_armored(rc.path(signature)):
+                feeds[signature] = stack.enter_context(gpg.verifying(rc.path(signature)))
+            pump = FilePump(rc.path(artifact), [feed.write for feed in feeds.values()])
+            if scan_source and artifact == rc.source_artifact:
+                options = ScanOptions(
+                    top=top,
+                    limits=rc.limits(),
+                    blobs=blobs,
+                    extract_to=rc.work / "tree" if extract else None,
+                    keep=frozenset(keep),
+                    spool_dir=rc.work,
+                )
+                rc.archive = scan(artifact, pump.chunks(), options)
+            else:
+                pump.drain()
+            rc.digests[artifact] = pump.digests()
+        for name, feed in feeds.items():
+            if feed.signature is not None:
+                rc.signatures[name] = feed.signature
+
+

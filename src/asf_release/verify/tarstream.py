@@ -1,0 +1,287 @@
+"""Reading a tar.gz that came from outside: one streaming pass, bounded, never trusting it.
+
+Nothing here touches the file system: the caller gets members and their content as bytes and
+decides what to do with them. Every size the archive declares is checked against limits before
+anything is read, decompression is bounded per call (a zip bomb never lands in memory), and a
+malformed archive stops the reading with a reason instead of an exception from deep inside.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+BLOCK = 512
+PIECE = 1 << 20  # the most one decompression call may produce
+RATIO_FLOOR = 8 << 20  # below this many unpacked bytes the compression ratio is not judged
+ZERO_BLOCK = bytes(BLOCK)
+
+KINDS = {
+    "0": "file",
+    "\0": "file",
+    "7": "file",  # contiguous file: a regular file everywhere that matters
+    "1": "hardlink",
+    "2": "symlink",
+    "3": "chardev",
+    "4": "blockdev",
+    "5": "dir",
+    "6": "fifo",
+}
+
+
+class ArchiveStop(Exception):
+    """Reading stopped: the archive is malformed or went past a limit. What was read stays valid."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_members: int
+    max_unpacked: int  # bytes, the sum of the members' declared sizes
+    max_ratio: int  # unpacked bytes per compressed byte
+    max_meta: int = 1 << 20  # one pax header or GNU long name
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str  # as the archive names it (pax path, GNU long name, or ustar prefix/name)
+    kind: str  # file, dir, symlink, hardlink, chardev, blockdev, fifo, or "type X"
+    size: int
+    mode: int
+    link: str  # target of a symlink or hard link
+
+
+class Inflater:
+    """gzip data (one or more members) in, decompressed pieces out, with the ratio watched."""
+
+    def __init__(self, chunks: Iterator[bytes], limits: Limits) -> None:
+        self._chunks = chunks
+        self._limits = limits
+        self.compressed = 0
+        self.unpacked = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        started = False
+        for chunk in self._chunks:
+            self.compressed += len(chunk)
+            data = chunk
+            while data:
+                if decompressor.eof:
+                    if not data.strip(b"\0"):
+                        break  # zero padding after the last gzip member
+                    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                try:
+                    out = decompressor.decompress(data, PIECE)
+                except zlib.error as error:
+                    raise ArchiveStop(f"the gzip data is corrupt after {self.unpacked} bytes ({error})") from None
+                started = True
+                data = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
+                if out:
+                    self.unpacked += len(out)
+                    self._watch_ratio(len(data))
+                    yield out
+        if not started:
+            raise ArchiveStop("the file is empty")
+        if not decompressor.eof:
+            raise ArchiveStop("the gzip data ends early: the file is truncated")
+
+    def _watch_ratio(self, unconsumed: int) -> None:
+        consumed = max(self.compressed - unconsumed, 1)
+        if self.unpacked > RATIO_FLOOR and self.unpacked > self._limits.max_ratio * consumed:
+            raise ArchiveStop(
+                f"the data expands more than {self._limits.max_ratio} times "
+                f"({self.unpacked} bytes from {consumed}): a decompression bomb"
+            )
+
+
+class TarReader:
+    """Members of an uncompressed tar stream given as pieces of bytes.
+
+    Iterate `members()`; while a member is current, `content()` yields its bytes. Content not
+    read is skipped before the next header.
+    """
+
+    def __init__(self, pieces: Iterator[bytes], limits: Limits) -> None:
+        self._pieces = iter(pieces)
+        self._limits = limits
+        self._buf = b""
+        self._pos = 0
+        self._pending = 0  # content bytes of the current member not yet read
+        self._padding = 0
+        self.count = 0
+        self.declared = 0
+        self.comment: str | None = None  # the pax global comment (git archive: the commit id)
+        self.ended_cleanly = False
+
+    # --- buffer -------------------------------------------------------------------------------
+    def _fill(self, n: int) -> bool:
+        """At least n bytes ready from _pos; False when the stream ends first."""
+        have = len(self._buf) - self._pos
+        if have >= n:
+            return True
+        parts = [self._buf[self._pos :]]
+        while have < n:
+            piece = next(self._pieces, None)
+            if piece is None:
+                self._buf, self._pos = b"".join(parts), 0
+                return False
+            parts.append(piece)
+            have += len(piece)
+        self._buf, self._pos = b"".join(parts), 0
+        return True
+
+    def _take(self, n: int) -> bytes:
+        if not self._fill(n):
+            raise ArchiveStop("the archive ends in the middle of a member: the file is truncated")
+        data = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return data
+
+    def _skip(self, n: int) -> None:
+        while n > 0:
+            have = len(self._buf) - self._pos
+            if have == 0:
+                piece = next(self._pieces, None)
+                if piece is None:
+                    raise ArchiveStop("the archive ends in the middle of a member: the file is truncated")
+                self._buf, self._pos = piece, 0
+                continue
+            step = min(have, n)
+            self._pos += step
+            n -= step
+
+    def content(self) -> Iterator[bytes]:
+        """The current member's bytes, in pieces."""
+        while self._pending > 0:
+            have = len(self._buf) - self._pos
+            if have == 0:
+                piece = next(self._pieces, None)
+                if piece is None:
+                    raise ArchiveStop("the archive ends in the middle of a member: the file is truncated")
+                self._buf, self._pos = piece, 0
+                continue
+            step = min(have, self._pending)
+            data = self._buf[self._pos : self._pos + step]
+            self._pos += step
+            self._pending -= step
+            yield data
+
+    # --- members ------------------------------------------------------------------------------
+    def members(self) -> Iterator[Member]:
+        pax: dict[str, str] = {}
+        long_name: str | None = None
+        long_link: str | None = None
+        while True:
+            self._skip(self._pending + self._padding)
+            self._pending = self._padding = 0
+            if not self._fill(BLOCK):
+                if len(self._buf) - self._pos:
+                    raise ArchiveStop("the archive ends in the middle of a header: the file is truncated")
+                return  # no end-of-archive blocks: tolerated, many tools omit them
+            header = self._take(BLOCK)
+            if header == ZERO_BLOCK:
+                self.ended_cleanly = True
+                return
+            _verify_checksum(header, self.count)
+            size = _number(header[124:136], "size")
+            flag = chr(header[156])
+            if flag in ("x", "g", "L", "K"):
+                meta = self._meta(size)
+                if flag == "x":
+                    pax.update(_pax_records(meta))
+                elif flag == "g":
+                    records = _pax_records(meta)
+                    self.comment = records.get("comment", self.comment)
+                elif flag == "L":
+                    long_name = _text(meta.rstrip(b"\0"))
+                else:
+                    long_link = _text(meta.rstrip(b"\0"))
+                continue
+            name = pax.get("path") or long_name or _ustar_name(header)
+            link = pax.get("linkpath") or long_link or _text(header[157:257].split(b"\0", 1)[0])
+            if "size" in pax:
+                size = _pax_size(pax["size"])
+            pax, long_name, long_link = {}, None, None
+            kind = KINDS.get(flag, f"type {flag!r}")
+            if kind != "file" and not kind.startswith("type"):
+                size = 0  # as tar readers do: only regular files (and unknown types) carry data
+            self.count += 1
+            self.declared += size
+            if self.count > self._limits.max_members:
+                raise ArchiveStop(f"the archive holds more than {self._limits.max_members} members")
+            if self.declared > self._limits.max_unpacked:
+                raise ArchiveStop(
+                    f"the members add up to more than {self._limits.max_unpacked >> 20} MiB unpacked"
+                )
+            self._pending = size
+            self._padding = (-size) % BLOCK
+            mode = _number(header[100:108], "mode") & 0o7777
+            yield Member(name=name, kind=kind, size=size, mode=mode, link=link)
+
+    def _meta(self, size: int) -> bytes:
+        if size > self._limits.max_meta:
+            raise ArchiveStop(f"an extended header of {size} bytes is larger than any real one")
+        data = self._take(size)
+        self._skip((-size) % BLOCK)
+        return data
+
+
+def _verify_checksum(header: bytes, index: int) -> None:
+    stored = header[148:156]
+    try:
+        expected = _number(stored, "checksum")
+    except ArchiveStop:
+        raise ArchiveStop(f"header {index + 1} is not a tar header: the file is not a tar archive") from None
+    unsigned = sum(header[:148]) + 256 + sum(header[156:])
+    if expected != unsigned:
+        raise ArchiveStop(f"header {index + 1} has a wrong checksum: the archive is corrupt")
+
+
+def _number(field: bytes, what: str) -> int:
+    if field and field[0] & 0x80:  # base-256, for sizes beyond what 11 octal digits hold
+        value = int.from_bytes(field[1:], "big")
+        return -value if field[0] & 0x40 else value
+    text = field.split(b"\0", 1)[0].strip()
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise ArchiveStop(f"a tar header has an unreadable {what} field") from None
+
+
+def _pax_size(text: str) -> int:
+    if not text.isdigit():
+        raise ArchiveStop("a pax header gives an unreadable size")
+    return int(text)
+
+
+def _pax_records(data: bytes) -> dict[str, str]:
+    records: dict[str, str] = {}
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0 or not data[pos:space].isdigit():
+            raise ArchiveStop("a pax extended header is malformed")
+        length = int(data[pos:space])
+        record = data[space + 1 : pos + length]
+        if length <= 0 or pos + length > len(data) or not record.endswith(b"\n") or b"=" not in record:
+            raise ArchiveStop("a pax extended header is malformed")
+        key, _, value = record[:-1].partition(b"=")
+        records[_text(key)] = _text(value)
+        pos += length
+    return records
+
+
+def _ustar_name(header: bytes) -> str:
+    name = header[0:100].split(b"\0", 1)[0]
+    if header[257:262] == b"ustar":
+        prefix = header[345:500].split(b"\0", 1)[0]
+        if prefix:
+            name = prefix + b"/" + name
+    return _text(name)
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")

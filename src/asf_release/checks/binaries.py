@@ -17,7 +17,7 @@ def check(rc: OpenedRC) -> CheckResult:
     scan = source_archive(rc, ID)
     if isinstance(scan, CheckResult):
         return scan
-    allowed = pathspec.PathSpec.from_lines("gitwildmatch", rc.profile.checks.allowed_binaries)
+    allowed = pathspec.GitIgnoreSpec.from_lines(rc.profile.checks.allowed_binaries)
     compiled: list[Finding] = []
     data: list[Finding] = []
     for path in sorted(scan.files):

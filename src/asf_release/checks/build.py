@@ -29,7 +29,7 @@ def check_tests(rc: OpenedRC) -> CheckResult:
 
 def _run(rc: OpenedRC, check_id: str, template: str) -> CheckResult:
     if not rc.build:
-        return CheckResult.skipped(check_id, "not asked (--no-build)")
+        return CheckResult.skipped(check_id, "--no-build was given")
     if not template.strip():
         return CheckResult.skipped(check_id, "the profile has no command for this")
     missing = [tool for tool in rc.profile.build.required_tools if shutil.which(tool) is None]

@@ -44,7 +44,7 @@ class Paths:
         everything = any(p.strip() in (".", "./", "**", "**/*") for p in self.patterns)
         self._all = everything
         anchored = [p if p.startswith("/") else "/" + p for p in self.patterns]
-        self._spec = pathspec.PathSpec.from_lines("gitwildmatch", anchored)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(anchored)
         self._names = {p.rstrip("/") for p in self.patterns}
         self._dirs = tuple(p.rstrip("/") + "/" for p in self.patterns)
 

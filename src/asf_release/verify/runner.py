@@ -110,7 +110,7 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
         )
         for check_id in chosen:
             if check_id in checks.BUILD and not request.build:
-                result = CheckResult.skipped(check_id, "not asked (--no-build)")
+                result = CheckResult.skipped(check_id, "--no-build was given")
             else:
                 result = checks.function(check_id)(opened)
             report.checks.append(result)

@@ -247,17 +247,18 @@ def run_verify(
     source: Path | str,
     tmp_path: Path,
     *,
-    rc: int | None = None,
+    rc: int | None = GOOD_RC,
     build: bool = False,
     env: Mapping[str, str] | None = None,
     **options: object,
 ) -> Report:
     ctx = Context.load(tmp_path, env=env or config_env(tmp_path))
+    git = options.pop("git", factory.repo)
     request = VerifyRequest(
         source=str(source),
         rc=rc,
         keys=str(options.pop("keys", factory.keyring.keys_file)),
-        git=str(options.pop("git", factory.repo)) if options.get("git", True) is not None else None,
+        git=str(git) if git is not None else None,
         build=build,
         **options,  # type: ignore[arg-type]
     )

@@ -21,8 +21,10 @@ def check(rc: OpenedRC) -> CheckResult:
         findings.append(fail(name, f"reading stopped: {scan.stopped}", "a sound source archive never does this"))
     expected = rc.top_directory
     tops = scan.tops
-    if expected and expected not in tops and tops:
-        findings.append(fail(name, f"has no top directory named {expected}", "the profile names it (source.top_directory)"))
+    if expected and scan.top != expected and tops:
+        findings.append(
+            fail(name, f"its top directory is {scan.top}, not {expected}", "the profile names it (source.top_directory)")
+        )
     for top, count in sorted(tops.items()):
         if top != scan.top:
             findings.append(fail(top, f"{count} member(s) outside the top directory {scan.top}"))

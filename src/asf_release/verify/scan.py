@@ -245,7 +245,9 @@ class _Scanner:
         if unsafe:
             self.problem(shown, f"unsafe member: {unsafe}", "a source archive never needs this; it is not unpacked")
             return
-        if self.scan.top is None:
+        if not self.scan.tops:
+            # the first member's top directory is the tree's, even when misnamed (the archive
+            # check reports a wrong name; the content is still judged)
             self.scan.top = parts[0]
         self.scan.tops[parts[0]] = self.scan.tops.get(parts[0], 0) + 1
         path = "/".join(parts)

@@ -5,7 +5,7 @@ import json
 from asf_release.sandbox.environment import Sandbox
 from tests.conftest import run_cli
 
-COMMANDS = ["init", "profile", "status", "demo"]
+COMMANDS = ["init", "profile", "status", "demo", "verify"]
 
 
 def test_help_lists_each_command_with_its_purpose() -> None:

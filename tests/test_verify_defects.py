@@ -46,6 +46,10 @@ GOOD_NOTICE = "Apache Kvrocks\nCopyright 2022-{year} The Apache Software Foundat
 CONTENT_DEFECTS: dict[str, tuple[dict[str, bytes | None], str]] = {
     "source file without a header": ({"src/server/plain.cc": b"int Plain() { return 1; }\n"}, "headers"),
     "GPL-licensed file": ({"src/common/gpl.cc": GPL_CC}, "headers"),
+    "header other than the configured content": (
+        {".github/config/licenserc.yml": b"header:\n  license:\n    content: Copyright 2020 Nobody\n  paths: ['**/*.cc']\n"},
+        "headers",
+    ),
     "LICENSE missing": ({"LICENSE": None}, "license"),
     "LICENSE not the Apache text": (
         {"LICENSE": data.apache_license().replace("Version 2.0, January 2004", "Version 3.0, June 2007").encode()},
@@ -215,3 +219,12 @@ def test_a_bad_or_unarmored_signature_fails(rc_factory: RcFactory, tmp_path: Pat
     rc_factory.keyring.sign(rc / rc_factory.artifact, armor=False).replace(rc / f"{rc_factory.artifact}.asc")
     report = run_verify(rc_factory, rc, tmp_path)
     assert failing(report) == {"signatures"}, statuses(report)
+
+
+def test_a_pattern_rule_is_judged_on_a_second_reading(rc_factory: RcFactory, tmp_path: Path) -> None:
+    config = b"header:\n  license:\n    pattern: Licensed to the Apache Software Foundation under one\n  paths: ['**/*.cc', '**/*.h']\n  paths-ignore: ['src/common/sha1.*']\n"
+    rc = rc_factory.defect_tag({".github/config/licenserc.yml": config, "src/new.h": b"int y;\n"})
+    report = run_verify(rc_factory, rc_factory.build(rc), tmp_path, rc=rc)
+    assert failing(report) == {"headers"}, statuses(report)
+    headers = report.check("headers")
+    assert headers is not None and [f.path for f in headers.findings] == ["src/new.h"]

@@ -16,7 +16,9 @@ from tests.verify_fixtures import RcFactory, config_env, failing, rc_factory, ru
 __all__ = ["rc_factory"]
 
 
-def _member(name: str, data: bytes | None = b"", kind: bytes = tarfile.REGTYPE, link: str = "") -> tuple[tarfile.TarInfo, bytes | None]:
+def _member(
+    name: str, data: bytes | None = b"", kind: bytes = tarfile.REGTYPE, link: str = ""
+) -> tuple[tarfile.TarInfo, bytes | None]:
     info = tarfile.TarInfo(name)
     info.type = kind
     info.linkname = link
@@ -33,7 +35,16 @@ def _with(rc_factory: RcFactory, *extra: tuple[tarfile.TarInfo, bytes | None]) -
 
 @pytest.mark.parametrize(
     "trick",
-    ["absolute path", "dot-dot", "symlink out", "write through a symlink", "hard link out", "device", "fifo", "duplicate"],
+    [
+        "absolute path",
+        "dot-dot",
+        "symlink out",
+        "write through a symlink",
+        "hard link out",
+        "device",
+        "fifo",
+        "duplicate",
+    ],
 )
 def test_a_hostile_member_fails_archive_and_writes_nothing_outside(
     rc_factory: RcFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trick: str
@@ -142,7 +153,9 @@ def test_a_missing_file_warns(rc_factory: RcFactory, tmp_path: Path) -> None:
     assert statuses(report)["provenance"] == "warn"
 
 
-def test_an_unreachable_repository_skips_without_git_and_fails_with_it(rc_factory: RcFactory, tmp_path: Path) -> None:
+def test_an_unreachable_repository_skips_without_git_and_fails_with_it(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
     rc = rc_factory.build()
     env = config_env(tmp_path, project={"repository_url": "http://127.0.0.1:9/nowhere.git"})
     report = run_verify(rc_factory, rc, tmp_path, git=None, env=env)

@@ -12,11 +12,22 @@ __all__ = ["rc_factory"]
 
 
 def _args(rc_factory: RcFactory, source: Path) -> list[str]:
-    return ["verify", str(source), "--keys", str(rc_factory.keyring.keys_file), "--git", str(rc_factory.repo), "--rc", "1"]
+    return [
+        "verify",
+        str(source),
+        "--keys",
+        str(rc_factory.keyring.keys_file),
+        "--git",
+        str(rc_factory.repo),
+        "--rc",
+        "1",
+    ]
 
 
 def test_json_shape_and_exit_0(rc_factory: RcFactory, tmp_path: Path) -> None:
-    done = run_cli(*_args(rc_factory, rc_factory.build()), "--no-build", "--json", cwd=tmp_path, env=config_env(tmp_path))
+    done = run_cli(
+        *_args(rc_factory, rc_factory.build()), "--no-build", "--json", cwd=tmp_path, env=config_env(tmp_path)
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["verdict"] == "pass"
@@ -29,7 +40,9 @@ def test_json_shape_and_exit_0(rc_factory: RcFactory, tmp_path: Path) -> None:
         assert all({"path", "message"} <= set(f) for f in check["findings"])
 
 
-def test_a_failed_check_exits_1_with_a_table_and_a_minus_one_reply(rc_factory: RcFactory, tmp_path: Path) -> None:
+def test_a_failed_check_exits_1_with_a_table_and_a_minus_one_reply(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
     rc = rc_factory.build(signer="outsider")
     done = run_cli(*_args(rc_factory, rc), "--no-build", "--reply", cwd=tmp_path, env=config_env(tmp_path))
     assert done.returncode == 1
@@ -44,7 +57,16 @@ def test_a_failed_check_exits_1_with_a_table_and_a_minus_one_reply(rc_factory: R
 
 
 def test_a_good_rc_drafts_a_plus_one(rc_factory: RcFactory, tmp_path: Path) -> None:
-    done = run_cli(*_args(rc_factory, rc_factory.build()), "--reply", "--only", "artifacts,checksums", "--skip", "checksums", cwd=tmp_path, env=config_env(tmp_path))
+    done = run_cli(
+        *_args(rc_factory, rc_factory.build()),
+        "--reply",
+        "--only",
+        "artifacts,checksums",
+        "--skip",
+        "checksums",
+        cwd=tmp_path,
+        env=config_env(tmp_path),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("+1") and "[x] Download links are valid: OK" in done.stdout
     assert "[ ] Checksums and signatures: not checked" in done.stdout

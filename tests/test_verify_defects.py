@@ -47,18 +47,26 @@ CONTENT_DEFECTS: dict[str, tuple[dict[str, bytes | None], str]] = {
     "source file without a header": ({"src/server/plain.cc": b"int Plain() { return 1; }\n"}, "headers"),
     "GPL-licensed file": ({"src/common/gpl.cc": GPL_CC}, "headers"),
     "header other than the configured content": (
-        {".github/config/licenserc.yml": b"header:\n  license:\n    content: Copyright 2020 Nobody\n  paths: ['**/*.cc']\n"},
+        {
+            ".github/config/licenserc.yml": b"header:\n  license:\n    content: Copyright 2020 Nobody\n  paths: ['**/*.cc']\n"
+        },
         "headers",
     ),
     "LICENSE missing": ({"LICENSE": None}, "license"),
     "LICENSE not the Apache text": (
-        {"LICENSE": data.apache_license().replace("Version 2.0, January 2004", "Version 3.0, June 2007").encode()},
+        {
+            "LICENSE": data.apache_license()
+            .replace("Version 2.0, January 2004", "Version 3.0, June 2007")
+            .encode()
+        },
         "license",
     ),
     "file named in LICENSE missing": ({"licenses/LICENSE-rocksdb.txt": None}, "license"),
     "NOTICE missing": ({"NOTICE": None}, "notice"),
     "NOTICE without the ASF copyright": (
-        {"NOTICE": b"Apache Kvrocks\n\nThis product includes software developed at\nThe Apache Software Foundation (http://www.apache.org/).\n"},
+        {
+            "NOTICE": b"Apache Kvrocks\n\nThis product includes software developed at\nThe Apache Software Foundation (http://www.apache.org/).\n"
+        },
         "notice",
     ),
     "ELF executable": ({"tools/helper": ELF}, "binaries"),
@@ -89,7 +97,9 @@ def test_build_and_test_failures(rc_factory: RcFactory, tmp_path: Path) -> None:
     assert build is not None and "error" in build.findings[0].message  # the log's tail is shown
 
     test = (rc_factory.repo / "tests/cppunit/main_test.cc").read_bytes()
-    red = rc_factory.defect_tag({"tests/cppunit/main_test.cc": test.replace(b"int failures = 0;", b"int failures = 1;")})
+    red = rc_factory.defect_tag(
+        {"tests/cppunit/main_test.cc": test.replace(b"int failures = 0;", b"int failures = 1;")}
+    )
     report = run_verify(rc_factory, rc_factory.build(red), tmp_path, rc=red, build=True)
     assert failing(report) == {"tests"}, statuses(report)
 
@@ -124,7 +134,9 @@ def test_a_warning_defect_warns_and_fails_nothing(rc_factory: RcFactory, tmp_pat
     assert statuses(report)[check] == "warn"
 
 
-def test_a_permissive_file_is_noted_and_an_image_outside_assets_listed(rc_factory: RcFactory, tmp_path: Path) -> None:
+def test_a_permissive_file_is_noted_and_an_image_outside_assets_listed(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
     mit = ASF_CC + ("/*\n" + MIT_TEXT + "*/\n").encode()
     png = (rc_factory.repo / "assets/logo.png").read_bytes()
     rc = rc_factory.defect_tag({"src/common/mit.cc": mit, "docs/diagram.png": png})

@@ -9,7 +9,9 @@ from tests.verify_fixtures import RcFactory, rc_factory, run_verify, statuses
 __all__ = ["rc_factory"]
 
 
-def test_a_good_rc_passes_every_check_including_build_and_tests(rc_factory: RcFactory, tmp_path: Path) -> None:
+def test_a_good_rc_passes_every_check_including_build_and_tests(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
     report = run_verify(rc_factory, rc_factory.build(), tmp_path, build=True)
     assert statuses(report) == {
         "artifacts": "pass",

@@ -28,7 +28,8 @@ def autoindex_page(path: str, names: list[str]) -> str:
     """An httpd mod_autoindex page ("Index of ..."), with its sort and parent links."""
     rows = "\n".join(
         f'<img src="/icons/unknown.gif" alt="[   ]"> <a href="{html.escape(n)}">{html.escape(n)}</a>'
-        f"  2026-01-01 10:00  12K" for n in names
+        f"  2026-01-01 10:00  12K"
+        for n in names
     )
     parent = path.rstrip("/").rsplit("/", 1)[0] + "/"
     return (
@@ -46,7 +47,7 @@ def svn_page(path: str, names: list[str]) -> str:
     items = "\n".join(f'  <li><a href="{html.escape(n)}">{html.escape(n)}</a></li>' for n in names)
     return (
         f"<html><head><title>dist - Revision 4242: {path}</title></head>\n<body>\n"
-        f" <h2>dist - Revision 4242: {path}</h2>\n <ul>\n  <li><a href=\"../\">..</a></li>\n{items}\n </ul>\n"
+        f' <h2>dist - Revision 4242: {path}</h2>\n <ul>\n  <li><a href="../">..</a></li>\n{items}\n </ul>\n'
         ' <hr noshade><em>Powered by <a href="http://subversion.apache.org/">Apache Subversion</a> '
         "version 1.14.2 (r1899510).</em>\n</body></html>\n"
     )
@@ -55,7 +56,7 @@ def svn_page(path: str, names: list[str]) -> str:
 class _Listing(SimpleHTTPRequestHandler):
     style = "autoindex"
 
-    def list_directory(self, path: str | Any) -> Any:  # noqa: ANN401 - http.server's signature
+    def list_directory(self, path: str | Any) -> Any:
         folder = Path(path)
         names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
         page = (autoindex_page if self.style == "autoindex" else svn_page)(self.path, names).encode()
@@ -65,7 +66,7 @@ class _Listing(SimpleHTTPRequestHandler):
         self.end_headers()
         return __import__("io").BytesIO(page)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -91,7 +92,10 @@ def _stage(rc_factory: RcFactory, root: Path) -> Path:
 def test_listings_of_both_servers_give_the_files_only() -> None:
     base = "https://dist.example.org/dev/kvrocks/2.11.0-rc1/"
     names = ["a.tar.gz", "a.tar.gz.asc", "sub/", "odd name.txt"]
-    for page in (autoindex_page("/dev/kvrocks/2.11.0-rc1/", names), svn_page("/dev/kvrocks/2.11.0-rc1", names)):
+    for page in (
+        autoindex_page("/dev/kvrocks/2.11.0-rc1/", names),
+        svn_page("/dev/kvrocks/2.11.0-rc1", names),
+    ):
         assert _links(page, base, dirs=False) == ["a.tar.gz", "a.tar.gz.asc", "odd name.txt"]
         assert _links(page, base, dirs=True) == ["sub"]
 
@@ -117,14 +121,18 @@ def test_a_bare_version_finds_the_latest_staged_rc(
     assert failing(report) == set(), statuses(report)
 
 
-def test_download_failures_exit_3(dist_server: tuple[str, Path], rc_factory: RcFactory, tmp_path: Path) -> None:
+def test_download_failures_exit_3(
+    dist_server: tuple[str, Path], rc_factory: RcFactory, tmp_path: Path
+) -> None:
     url, root = dist_server
     _stage(rc_factory, root)
     keys = str(rc_factory.keyring.keys_file)
     done = run_cli("verify", f"{url}/dev/kvrocks/2.11.0-rc9/", "--keys", keys, "--no-build", cwd=tmp_path)
     assert done.returncode == 3 and "404" in done.stderr and "Traceback" not in done.stderr
     env = config_env(tmp_path, checks={"max_download_mb": 0})
-    done = run_cli("verify", f"{url}/dev/kvrocks/2.11.0-rc1/", "--keys", keys, "--no-build", cwd=tmp_path, env=env)
+    done = run_cli(
+        "verify", f"{url}/dev/kvrocks/2.11.0-rc1/", "--keys", keys, "--no-build", cwd=tmp_path, env=env
+    )
     assert done.returncode == 3 and "allowed" in done.stderr
     assert not list(tmp_path.glob("**/*.tar.gz.partial"))
 
@@ -137,12 +145,29 @@ def test_an_svn_staged_rc_with_svn_keys(sandbox: Sandbox, rc_factory: RcFactory,
     secret = sandbox.svn.password + "\n"
     for source, target in ((rc_factory.build(), staged), (rc_factory.keyring.keys_file, keys)):
         subprocess.run(
-            ["svn", "import", *auth, "-m", "stage", str(source), target], input=secret, text=True, check=True, capture_output=True
+            ["svn", "import", *auth, "-m", "stage", str(source), target],
+            input=secret,
+            text=True,
+            check=True,
+            capture_output=True,
         )
     env = {**sandbox.env(), "HOME": str(tmp_path)}
-    done = run_cli("verify", staged, "--keys", keys, "--git", str(rc_factory.repo), "--no-build", "--json", cwd=tmp_path, env=env)
+    done = run_cli(
+        "verify",
+        staged,
+        "--keys",
+        keys,
+        "--git",
+        str(rc_factory.repo),
+        "--no-build",
+        "--json",
+        cwd=tmp_path,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["verdict"] == "pass" and report["rc"] == 1 and report["keys"] == keys
-    done = run_cli("verify", f"{sandbox.svn.dev_url()}/2.11.0-rc7", "--keys", keys, "--no-build", cwd=tmp_path, env=env)
+    done = run_cli(
+        "verify", f"{sandbox.svn.dev_url()}/2.11.0-rc7", "--keys", keys, "--no-build", cwd=tmp_path, env=env
+    )
     assert done.returncode == 3 and "does not exist" in done.stderr

@@ -25,7 +25,12 @@ LIMITS = Limits(max_members=1000, max_unpacked=64 << 20, max_ratio=200)
         ("a", b"\xcf\xfa\xed\xfe" + bytes(28), "compiled", "Mach-O binary"),
         ("A.class", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(8), "compiled", "Java class file"),
         ("fat", b"\xca\xfe\xba\xbe\x00\x00\x00\x02" + bytes(8), "compiled", "Mach-O universal binary"),
-        ("a.exe", b"MZ" + bytes(58) + (64).to_bytes(4, "little") + b"PE\0\0" + bytes(16), "compiled", "Windows executable or DLL (PE)"),
+        (
+            "a.exe",
+            b"MZ" + bytes(58) + (64).to_bytes(4, "little") + b"PE\0\0" + bytes(16),
+            "compiled",
+            "Windows executable or DLL (PE)",
+        ),
         ("m.pyc", (3495).to_bytes(2, "little") + b"\r\n" + bytes(12), "compiled", "Python bytecode (.pyc)"),
         ("x.wasm", b"\0asm\x01\0\0\0", "compiled", "WebAssembly module"),
         ("l.a", b"!<arch>\n" + bytes(8), "compiled", "static library (ar archive)"),
@@ -100,7 +105,9 @@ header:
     config = licenserc.parse(text, ".licenserc.yaml", date(2026, 5, 1))
     asf, custom, pattern = config.rules
     assert asf.asf and asf.threshold == 120 and asf.applies("src/a.cc") and not asf.applies("src/vendor/x.cc")
-    assert not custom.asf and custom.satisfied_by(content.normalize("# Copyright 2026 Example Corp. All rights granted."))
+    assert not custom.asf and custom.satisfied_by(
+        content.normalize("# Copyright 2026 Example Corp. All rights granted.")
+    )
     assert not custom.satisfied_by(content.normalize("# Copyright 2025 Example Corp. All rights granted."))
     assert pattern.satisfied_by(content.normalize("<!-- Licensed under the example license -->"))
     assert config.problems and "WTFPL" in config.problems[0]
@@ -118,7 +125,9 @@ def _tar(members: list[tuple[str, bytes]], fmt: int = tarfile.PAX_FORMAT) -> byt
 
 
 def _read(data: bytes, limits: Limits = LIMITS) -> list[tuple[str, bytes]]:
-    reader = TarReader(iter(Inflater(iter([data[i : i + 7000] for i in range(0, len(data), 7000)]), limits)), limits)
+    reader = TarReader(
+        iter(Inflater(iter([data[i : i + 7000] for i in range(0, len(data), 7000)]), limits)), limits
+    )
     return [(m.name, b"".join(reader.content())) for m in reader.members()]
 
 

@@ -83,7 +83,18 @@ def make_keyring(base: Path) -> Keyring:
             args += ["--faked-system-time", PAST]
             expire = "1y"
         done = subprocess.run(
-            ["gpg", "--homedir", str(home), "--batch", *args, "--quick-gen-key", uid, algorithm, "sign", expire],
+            [
+                "gpg",
+                "--homedir",
+                str(home),
+                "--batch",
+                *args,
+                "--quick-gen-key",
+                uid,
+                algorithm,
+                "sign",
+                expire,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -96,13 +107,18 @@ def make_keyring(base: Path) -> Keyring:
     publish.mkdir(mode=0o700)
     wanted = [fpr for role, fpr in ring.fingerprints.items() if role != "outsider"]
     exported = subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", "--armor", "--export", *wanted], check=True, capture_output=True
+        ["gpg", "--homedir", str(home), "--batch", "--armor", "--export", *wanted],
+        check=True,
+        capture_output=True,
     ).stdout
     revocation = (home / "openpgp-revocs.d" / f"{ring.fingerprints['revoked']}.rev").read_text()
     revocation = revocation.replace(":-----BEGIN PGP PUBLIC KEY BLOCK", "-----BEGIN PGP PUBLIC KEY BLOCK")
     for data in (exported, revocation.encode()):
         subprocess.run(
-            ["gpg", "--homedir", str(publish), "--batch", "--import"], input=data, check=True, capture_output=True
+            ["gpg", "--homedir", str(publish), "--batch", "--import"],
+            input=data,
+            check=True,
+            capture_output=True,
         )
     keys = subprocess.run(
         ["gpg", "--homedir", str(publish), "--batch", "--armor", "--export"], check=True, capture_output=True
@@ -181,7 +197,11 @@ class RcFactory:
             artifact.write_bytes(archive)
         self.keyring.sign(artifact, signer, digest=digest)
         with (dest / f"{artifact.name}.sha512").open("w") as out:
-            argv = ["shasum", "-a", "512", artifact.name] if checksum == "shasum" else ["sha512sum", artifact.name]
+            argv = (
+                ["shasum", "-a", "512", artifact.name]
+                if checksum == "shasum"
+                else ["sha512sum", artifact.name]
+            )
             subprocess.run(argv, cwd=dest, stdout=out, check=True)
         return dest
 
@@ -220,7 +240,9 @@ def rc_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RcFactory]:
     (repo / profile.version_file.path).write_text(VERSION)
     top = profile.fmt("source.top_directory", version=VERSION)
     _git(repo, "commit", "--quiet", "--all", "--message", f"release: prepare source release {top}")
-    _git(repo, "tag", "--annotate", profile.fmt("git.rc_tag", version=VERSION, rc=GOOD_RC), "--message", "rc1")
+    _git(
+        repo, "tag", "--annotate", profile.fmt("git.rc_tag", version=VERSION, rc=GOOD_RC), "--message", "rc1"
+    )
     commit = _git(repo, "rev-parse", "HEAD")
     gnupg = short_dir("asfr-vk-")
     keyring = make_keyring(gnupg)

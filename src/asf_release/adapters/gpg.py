@@ -233,7 +233,6 @@ class Gpg:
         )
         return parse_verify_status(done.stdout, done.stderr)
 
-
     @contextmanager
     def verifying(self, signature: Path) -> Iterator[VerifyFeed]:
         """Verify a detached signature over data the caller writes (`.write(chunk)`), so a large

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -214,10 +215,8 @@ def feed(
         try:
             yield fed
             if process.stdin is not None:
-                try:
+                with contextlib.suppress(BrokenPipeError, OSError):
                     process.stdin.close()
-                except (BrokenPipeError, OSError):
-                    pass
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired as exc:

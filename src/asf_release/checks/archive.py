@@ -9,6 +9,7 @@ from asf_release.verify.rc import OpenedRC
 
 ID = "archive"
 
+
 def check(rc: OpenedRC) -> CheckResult:
     if rc.source_artifact is None:
         return CheckResult.skipped(ID, "there is no source archive (see artifacts)")
@@ -18,12 +19,18 @@ def check(rc: OpenedRC) -> CheckResult:
     findings: list[Finding] = list(scan.problems)
     name = scan.name
     if not scan.complete:
-        findings.append(fail(name, f"reading stopped: {scan.stopped}", "a sound source archive never does this"))
+        findings.append(
+            fail(name, f"reading stopped: {scan.stopped}", "a sound source archive never does this")
+        )
     expected = rc.top_directory
     tops = scan.tops
     if expected and scan.top != expected and tops:
         findings.append(
-            fail(name, f"its top directory is {scan.top}, not {expected}", "the profile names it (source.top_directory)")
+            fail(
+                name,
+                f"its top directory is {scan.top}, not {expected}",
+                "the profile names it (source.top_directory)",
+            )
         )
     for top, count in sorted(tops.items()):
         if top != scan.top:

@@ -34,17 +34,29 @@ def check(rc: OpenedRC) -> CheckResult:
             )
         if not any(f"{artifact}{suffix}" in files for suffix in CHECKSUM_SUFFIXES):
             findings.append(
-                fail(artifact, "has no .sha512 or .sha256 checksum", f"shasum -a 512 {artifact} > {artifact}.sha512")
+                fail(
+                    artifact,
+                    "has no .sha512 or .sha256 checksum",
+                    f"shasum -a 512 {artifact} > {artifact}.sha512",
+                )
             )
     for name in files:
         if name.endswith(FORBIDDEN_SUFFIXES):
             suffix = "." + name.rsplit(".", 1)[1]
             findings.append(
-                fail(name, f"{suffix} checksums are not allowed", "ASF policy: provide .sha512 (or .sha256) only")
+                fail(
+                    name,
+                    f"{suffix} checksums are not allowed",
+                    "ASF policy: provide .sha512 (or .sha256) only",
+                )
             )
         elif name.endswith(".sig"):
             findings.append(
-                fail(name, "binary .sig signatures are not allowed", "ASF policy: an ASCII-armored .asc (gpg --armor)")
+                fail(
+                    name,
+                    "binary .sig signatures are not allowed",
+                    "ASF policy: an ASCII-armored .asc (gpg --armor)",
+                )
             )
         if name.endswith(SIDECAR_SUFFIXES):
             base = name.rsplit(".", 1)[0]

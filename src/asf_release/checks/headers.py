@@ -53,7 +53,11 @@ def check(rc: OpenedRC) -> CheckResult:
         for name in facts.licenses:
             if name in content.CATEGORY_X:
                 others.append(
-                    fail(path, f"is under the {name} (category X): it may not be in an Apache release", "remove it")
+                    fail(
+                        path,
+                        f"is under the {name} (category X): it may not be in an Apache release",
+                        "remove it",
+                    )
                 )
             elif path not in license_text:
                 others.append(note(path, f"is under {name}: LICENSE should name it", "list it in LICENSE"))
@@ -65,9 +69,13 @@ def check(rc: OpenedRC) -> CheckResult:
             for rule in reread[path]:
                 if not rule.satisfied_by(normalized):
                     missing.append(_missing(path, rule, config.source))
-    source = "the RAT-like default (no license-eye configuration)" if config.source == "default" else config.source
+    source = (
+        "the RAT-like default (no license-eye configuration)" if config.source == "default" else config.source
+    )
     summary = f"{checked} file(s) checked with {source}"
-    return CheckResult.of(ID, [*findings, *capped(missing, "files without a header"), *capped(others)], summary)
+    return CheckResult.of(
+        ID, [*findings, *capped(missing, "files without a header"), *capped(others)], summary
+    )
 
 
 def _missing(path: str, rule: licenserc.Rule, source: str) -> Finding:

@@ -33,7 +33,13 @@ def check(rc: OpenedRC) -> CheckResult:
     expected = data.apache_license()
     terms = expected[: expected.index(_END) + len(_END)].split()
     if words[: len(terms)] != terms:
-        findings.append(fail("LICENSE", _first_difference(words, terms), "start LICENSE with the Apache License 2.0, unchanged"))
+        findings.append(
+            fail(
+                "LICENSE",
+                _first_difference(words, terms),
+                "start LICENSE with the Apache License 2.0, unchanged",
+            )
+        )
     full = expected.split()
     tail_start = len(full) if words[: len(full)] == full else len(terms)
     findings += _missing_references(" ".join(words[tail_start:]), scan)

@@ -43,14 +43,14 @@ def check(rc: OpenedRC) -> CheckResult:
         findings.append(warn("NOTICE", f"its first line is '{first[:80]}', not the product name {product}"))
     copyright_line = _COPYRIGHT.search(text)
     if copyright_line is None:
-        findings.append(
-            fail("NOTICE", "has no 'Copyright YYYY[-YYYY] The Apache Software Foundation' line")
-        )
+        findings.append(fail("NOTICE", "has no 'Copyright YYYY[-YYYY] The Apache Software Foundation' line"))
     else:
         last = int(copyright_line.group("last") or copyright_line.group("first"))
         if last < rc.today.year:
             findings.append(
-                warn("NOTICE", f"its copyright years end in {last}; it is {rc.today.year}", "update the years")
+                warn(
+                    "NOTICE", f"its copyright years end in {last}; it is {rc.today.year}", "update the years"
+                )
             )
     if not _ATTRIBUTION.search(" ".join(text.split())):
         findings.append(
@@ -60,5 +60,11 @@ def check(rc: OpenedRC) -> CheckResult:
             )
         )
     if _LICENSE_TEXT.search(text):
-        findings.append(warn("NOTICE", "carries license text, which belongs in LICENSE", "keep only required notices in NOTICE"))
+        findings.append(
+            warn(
+                "NOTICE",
+                "carries license text, which belongs in LICENSE",
+                "keep only required notices in NOTICE",
+            )
+        )
     return CheckResult.of(ID, findings, "NOTICE in the ASF form" if not findings else "")

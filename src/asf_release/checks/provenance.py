@@ -59,9 +59,13 @@ def _repository(rc: OpenedRC, tag: str) -> tuple[Git, str]:
         git.root.mkdir(exist_ok=True)
         try:
             git.run("init", "--quiet", "--bare")
-            git.run("fetch", "--quiet", "--depth=1", location, f"+refs/tags/{tag}:refs/tags/{tag}", timeout=300)
+            git.run(
+                "fetch", "--quiet", "--depth=1", location, f"+refs/tags/{tag}:refs/tags/{tag}", timeout=300
+            )
         except ReleaseError as error:
-            raise Unreachable(f"could not fetch {tag} from {location} ({error.message.splitlines()[-1]})") from None
+            raise Unreachable(
+                f"could not fetch {tag} from {location} ({error.message.splitlines()[-1]})"
+            ) from None
     commit = git.tag_commit(tag)
     if commit is None:
         raise Unreachable(f"{location} has no tag {tag}")
@@ -73,7 +77,7 @@ def _compare_tree(git: Git, tag: str, scan: ArchiveScan) -> list[Finding]:
     ours: dict[str, str | None] = {path: facts.blob for path, facts in scan.files.items()}
     for path, target in scan.symlinks.items():
         data = target.encode()
-        ours[path] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's id
+        ours[path] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     extra = [fail(p, f"is in the archive but not in {tag}") for p in sorted(set(ours) - set(tree))]
     changed = [
         fail(p, f"differs from the file in {tag}")
@@ -81,7 +85,11 @@ def _compare_tree(git: Git, tag: str, scan: ArchiveScan) -> list[Finding]:
         if ours[p] is not None and ours[p] != tree[p][1]
     ]
     missing = [warn(p, f"is in {tag} but not in the archive") for p in sorted(set(tree) - set(ours))]
-    return [*capped(extra, "extra files"), *capped(changed, "changed files"), *capped(missing, "missing files")]
+    return [
+        *capped(extra, "extra files"),
+        *capped(changed, "changed files"),
+        *capped(missing, "missing files"),
+    ]
 
 
 def _compare_rebuild(git: Git, rc: OpenedRC, scan: ArchiveScan) -> list[Finding]:
@@ -98,7 +106,12 @@ def _compare_rebuild(git: Git, rc: OpenedRC, scan: ArchiveScan) -> list[Finding]
     except ReleaseError as error:
         return [warn(scan.name, f"could not rebuild it: {error.message}")]
     if offset is None:
-        return [note(scan.name, f"the tar inside is identical to `{shown}`; only the gzip bytes differ (another gzip)")]
+        return [
+            note(
+                scan.name,
+                f"the tar inside is identical to `{shown}`; only the gzip bytes differ (another gzip)",
+            )
+        ]
     member = _member_at(rc.path(scan.name), offset)
     return [
         warn(

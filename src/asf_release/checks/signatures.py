@@ -33,7 +33,9 @@ def check(rc: OpenedRC) -> CheckResult:
         findings += _judge(name, artifact, signature, rc.keys)
     if not verified and not findings:
         return CheckResult.skipped(ID, "there is no signature to verify (see artifacts)")
-    return CheckResult.of(ID, findings, f"{verified} signature(s) verified with the {len(rc.keys)} key(s) of {rc.keys_source}")
+    return CheckResult.of(
+        ID, findings, f"{verified} signature(s) verified with the {len(rc.keys)} key(s) of {rc.keys_source}"
+    )
 
 
 def _judge(name: str, artifact: str, signature: Signature, keys: list[Key]) -> list[Finding]:
@@ -51,7 +53,9 @@ def _judge(name: str, artifact: str, signature: Signature, keys: list[Key]) -> l
         return [fail(name, f"does not match {artifact}: BAD signature", "download again; never vote on this")]
     if status in ("expired-key", "revoked-key"):
         state = "expired" if status == "expired-key" else "revoked"
-        return [fail(name, f"made by key {who} ({signature.signer}), which is {state}", "sign with a valid key")]
+        return [
+            fail(name, f"made by key {who} ({signature.signer}), which is {state}", "sign with a valid key")
+        ]
     if status != "good":
         detail = "; ".join(signature.details) or status
         return [fail(name, f"cannot be verified: {detail}")]
@@ -60,15 +64,25 @@ def _judge(name: str, artifact: str, signature: Signature, keys: list[Key]) -> l
     signer = f"{signature.signer} ({signature.primary_fingerprint})"
     if signature.digest in WEAK_DIGESTS:
         findings.append(
-            fail(name, f"uses the {signature.digest} digest, which is broken", "sign again with SHA-512 (--digest-algo SHA512)")
+            fail(
+                name,
+                f"uses the {signature.digest} digest, which is broken",
+                "sign again with SHA-512 (--digest-algo SHA512)",
+            )
         )
     if key is not None:
-        used = next((k for k in (key.primary, *key.subkeys) if k.fingerprint == signature.fingerprint), key.primary)
+        used = next(
+            (k for k in (key.primary, *key.subkeys) if k.fingerprint == signature.fingerprint), key.primary
+        )
         if used.algorithm == "RSA" and used.bits < 2048:
-            findings.append(fail(name, f"made with an RSA {used.bits}-bit key; ASF policy requires 2048 at least"))
+            findings.append(
+                fail(name, f"made with an RSA {used.bits}-bit key; ASF policy requires 2048 at least")
+            )
         elif used.algorithm == "RSA" and used.bits < 4096:
             findings.append(warn(name, f"made with an RSA {used.bits}-bit key; 4096 bits are recommended"))
         if not any(email.lower().endswith("@apache.org") for email in key.emails()):
-            findings.append(warn(name, f"signer {signature.signer} has no @apache.org user id", "add one to the key"))
+            findings.append(
+                warn(name, f"signer {signature.signer} has no @apache.org user id", "add one to the key")
+            )
     findings.append(note(name, f"good signature by {signer}, {signature.digest}"))
     return findings

@@ -33,16 +33,21 @@ def verify(
         str | None,
         typer.Option("--git", help="A clone (path) or URL of the repository, for provenance."),
     ] = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="The RC tag (default: the profile's, from --rc).")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="The RC tag (default: the profile's, from --rc).")
+    ] = None,
     build: Annotated[
         bool, typer.Option("--build/--no-build", help="Build and run the tests in the unpacked tree.")
     ] = True,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Run only these checks (ids, comma-separated).")
     ] = None,
-    skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip these checks (ids, comma-separated).")] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", help="Skip these checks (ids, comma-separated).")
+    ] = None,
     reply: Annotated[
-        bool, typer.Option("--reply", help="Print a draft reply to the vote thread (the table goes to stderr).")
+        bool,
+        typer.Option("--reply", help="Print a draft reply to the vote thread (the table goes to stderr)."),
     ] = False,
     json_mode: Json = False,
 ) -> None:

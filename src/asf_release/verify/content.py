@@ -72,8 +72,8 @@ def classify(name: str, head: bytes) -> Kind:
 
 def _compiled(name: str, head: bytes) -> str:
     if head.startswith(b"\x7fELF") and len(head) >= 18:
-        order = "little" if head[5] == 1 else "big"
-        return _ELF_TYPES.get(int.from_bytes(head[16:18], order), "ELF binary")
+        kind = int.from_bytes(head[16:18], "little" if head[5] == 1 else "big")
+        return _ELF_TYPES.get(kind, "ELF binary")
     if head.startswith(_MACHO):
         return "Mach-O binary"
     if head.startswith(b"\xca\xfe\xba\xbe") and len(head) >= 8:
@@ -93,9 +93,9 @@ def _compiled(name: str, head: bytes) -> str:
         return "Android DEX bytecode"
     if len(head) >= 16 and head[2:4] == b"\r\n" and _pyc_magic(int.from_bytes(head[:2], "little")):
         return "Python bytecode (.pyc)"
-    if name.lower().endswith((".obj", ".o")) and len(head) >= 2:
-        if int.from_bytes(head[:2], "little") in _COFF_MACHINES:
-            return "COFF object file"
+    is_object = name.lower().endswith((".obj", ".o")) and len(head) >= 2
+    if is_object and int.from_bytes(head[:2], "little") in _COFF_MACHINES:
+        return "COFF object file"
     return ""
 
 
@@ -166,7 +166,19 @@ def _position_in(segment: bytes) -> int | None:
 
 
 # Licenses named in a head. Category X (GPL family) fails a release; the others must be in LICENSE.
-_LICENSE_HINTS = (b"gnu", b"gpl", b"permission", b"redistribution", b"mozilla", b"eclipse", b"spdx", b"cddl")
+# Cheap byte searches first: only a head holding one of these is normalized and matched. (The ASF
+# header holds none of them: "permission" alone would match its "governing permissions".)
+_LICENSE_HINTS = (
+    b"general public",
+    b"gpl",
+    b"hereby granted",
+    b"redistribution and use",
+    b"permission to use, copy",
+    b"mozilla public",
+    b"eclipse public",
+    b"spdx-license",
+    b"common development",
+)
 _LICENSE_PHRASES: list[tuple[str, re.Pattern[str]]] = [
     ("AGPL", re.compile(r"gnu affero general public license|spdx-license-identifier: agpl")),
     (

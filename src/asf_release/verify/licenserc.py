@@ -27,11 +27,66 @@ _ASF_OWNER = re.compile(r"(?i)(the )?(apache software foundation|asf)")
 # The RAT-like default: source files of the common languages need the ASF header.
 SOURCE_PATTERNS = [
     f"**/*.{ext}"
-    for ext in (
-        "c cc cpp cxx h hh hpp hxx m mm java scala kt kts groovy gradle go rs py pyx rb pl pm php "
-        "js mjs cjs ts tsx jsx css scss less sh bash zsh bat cmd ps1 lua tcl sql proto thrift "
-        "cmake swift cs fs vb r jl hs erl ex exs clj dart zig"
-    ).split()
+    for ext in [
+        "c",
+        "cc",
+        "cpp",
+        "cxx",
+        "h",
+        "hh",
+        "hpp",
+        "hxx",
+        "m",
+        "mm",
+        "java",
+        "scala",
+        "kt",
+        "kts",
+        "groovy",
+        "gradle",
+        "go",
+        "rs",
+        "py",
+        "pyx",
+        "rb",
+        "pl",
+        "pm",
+        "php",
+        "js",
+        "mjs",
+        "cjs",
+        "ts",
+        "tsx",
+        "jsx",
+        "css",
+        "scss",
+        "less",
+        "sh",
+        "bash",
+        "zsh",
+        "bat",
+        "cmd",
+        "ps1",
+        "lua",
+        "tcl",
+        "sql",
+        "proto",
+        "thrift",
+        "cmake",
+        "swift",
+        "cs",
+        "fs",
+        "vb",
+        "r",
+        "jl",
+        "hs",
+        "erl",
+        "ex",
+        "exs",
+        "clj",
+        "dart",
+        "zig",
+    ]
 ] + ["**/CMakeLists.txt", "**/Makefile", "**/Dockerfile"]
 
 

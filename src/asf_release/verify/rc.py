@@ -128,5 +128,3 @@ def stream(rc: OpenedRC, *, gpg: Gpg | None, scan_source: bool, blobs: bool, ext
         for name, feed in feeds.items():
             if feed.signature is not None:
                 rc.signatures[name] = feed.signature
-
-

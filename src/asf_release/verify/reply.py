@@ -54,7 +54,13 @@ def items(report: Report) -> list[Item]:
 def _problem(result: CheckResult) -> str:
     failures = [f for f in result.findings if f.level is Level.FAIL]
     first = failures[0] if failures else None
-    text = f"{first.path}: {first.message}" if first and first.path else first.message if first else result.summary
+    text = (
+        f"{first.path}: {first.message}"
+        if first and first.path
+        else first.message
+        if first
+        else result.summary
+    )
     more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
     return f"{result.id}: {text.splitlines()[0]}{more}"
 

@@ -64,11 +64,16 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
     located = sources.locate(ctx, request.source, request.rc, work)
     names = ctx.names
     version = (
-        Version.parse(request.version) if request.version else located.version or rc_module.detect_version(located.files, names)
+        Version.parse(request.version)
+        if request.version
+        else located.version or rc_module.detect_version(located.files, names)
     )
     repository = _repository(ctx, request, version)
-    rc_number = request.rc or located.rc or _rc_from_name(ctx, located.name, version) or _rc_from_tags(
-        repository, version, names
+    rc_number = (
+        request.rc
+        or located.rc
+        or _rc_from_name(ctx, located.name, version)
+        or _rc_from_tags(repository, version, names)
     )
     tag = request.tag or (names.rc_tag(version, rc_number) if version and rc_number else None)
     opened = OpenedRC(
@@ -86,7 +91,9 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
     opened.artifacts = rc_module.artifact_names(located.files, names)
     opened.source_artifact = next((a for a in opened.expected if a in opened.artifacts), None)
     if opened.source_artifact is None:
-        opened.source_artifact = next((a for a in opened.artifacts if a.endswith(rc_module.ARCHIVE_SUFFIXES)), None)
+        opened.source_artifact = next(
+            (a for a in opened.artifacts if a.endswith(rc_module.ARCHIVE_SUFFIXES)), None
+        )
     rc_module.read_sidecars(opened)
     if opened.build:
         opened.logs = _logs_dir(ctx, version, rc_number)
@@ -97,7 +104,8 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
             location = request.keys or ctx.profile.dist.keys_url
             keys = http.read(location, max_bytes=MAX_KEYS, svn=ctx.svn)
             gpg = stack.enter_context(gpg_module.throwaway_home([keys]))
-            opened.keys = gpg.keys()
+            # public keys only: listing secret keys would start a gpg-agent for nothing
+            opened.keys = gpg_module.parse_colons(gpg.run("--list-keys").stdout)
             opened.keys_source = location
             report.keys = location
         needs_content = bool(set(chosen) & checks.CONTENT)
@@ -154,7 +162,8 @@ def _logs_dir(ctx: Context, version: Version | None, rc: int | None) -> Path:
     if ctx.root is not None:
         base = ctx.state_dir / "verify"
     else:
-        state = ctx.env.get("XDG_STATE_HOME") or os.path.join(ctx.env.get("HOME", str(Path.home())), ".local", "state")
+        state = ctx.env.get("XDG_STATE_HOME") or os.path.join(
+            ctx.env.get("HOME", str(Path.home())), ".local", "state"
+        )
         base = Path(state) / "asf-release" / "verify"
     return base / f"{label}-{stamp}"
-

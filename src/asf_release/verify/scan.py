@@ -243,7 +243,9 @@ class _Scanner:
         parts, unsafe = clean_path(member.name)
         shown = member.name
         if unsafe:
-            self.problem(shown, f"unsafe member: {unsafe}", "a source archive never needs this; it is not unpacked")
+            self.problem(
+                shown, f"unsafe member: {unsafe}", "a source archive never needs this; it is not unpacked"
+            )
             return
         if not self.scan.tops:
             # the first member's top directory is the tree's, even when misnamed (the archive
@@ -284,7 +286,11 @@ class _Scanner:
     def symlink(self, parts: list[str], rel: str, member: Member) -> None:
         resolved = _resolve_link(parts, member.link)
         if resolved is None or not resolved or resolved[0] != self.scan.top:
-            self.problem(member.name, f"symbolic link leading outside the archive (-> {member.link})", "it is not created")
+            self.problem(
+                member.name,
+                f"symbolic link leading outside the archive (-> {member.link})",
+                "it is not created",
+            )
             return
         self.scan.symlinks[rel] = member.link
         if self.extractor:
@@ -306,7 +312,7 @@ class _Scanner:
 
     def file(self, parts: list[str], rel: str, member: Member, reader: TarReader) -> None:
         options = self.options
-        blob = hashlib.sha1(b"blob %d\0" % member.size) if options.blobs else None  # noqa: S324 - git's object id
+        blob = hashlib.sha1(b"blob %d\0" % member.size) if options.blobs else None
         keep = rel in options.keep and member.size <= MAX_KEPT_TEXT
         kept: list[bytes] = []
         head = b""
@@ -316,8 +322,12 @@ class _Scanner:
             for piece in reader.content():
                 if len(head) < content.HEAD:
                     head += piece[: content.HEAD - len(head)]
-                    if spool is None and head.startswith(content.ZIP_MAGIC) and member.size <= MAX_ZIP_INSPECTED:
-                        spool = tempfile.SpooledTemporaryFile(16 << 20, dir=options.spool_dir)
+                    if (
+                        spool is None
+                        and head.startswith(content.ZIP_MAGIC)
+                        and member.size <= MAX_ZIP_INSPECTED
+                    ):
+                        spool = _spool(options.spool_dir)
                 if blob is not None:
                     blob.update(piece)
                 if fd is not None:
@@ -359,9 +369,13 @@ class _Scanner:
                     break
         if self.extractor:
             kept = set(self.scan.symlinks)
-            self.extractor.links = [
-                link for link in self.extractor.links if "/".join(link[0][1:]) in kept
-            ]
+            self.extractor.links = [link for link in self.extractor.links if "/".join(link[0][1:]) in kept]
+
+
+def _spool(folder: Path | None) -> tempfile.SpooledTemporaryFile[bytes]:
+    """Room for a zip member to be listed: memory first, then the work directory. Closed by
+    _inspect_zip."""
+    return tempfile.SpooledTemporaryFile(16 << 20, dir=str(folder or tempfile.gettempdir()))
 
 
 def _inspect_zip(spool: tempfile.SpooledTemporaryFile[bytes]) -> tuple[str, str]:

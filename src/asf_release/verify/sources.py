@@ -99,7 +99,9 @@ def _from_svn(ctx: Context, url: str, work: Path) -> Located:
     svn: Svn = ctx.svn
     entries = svn.ls(url)
     if entries is None:
-        raise ExternalError(f"{url} does not exist in Subversion", "check the version, the RC number and the URL")
+        raise ExternalError(
+            f"{url} does not exist in Subversion", "check the version, the RC number and the URL"
+        )
     limit = ctx.profile.checks.max_download_mb << 20
     target = _target(work)
     files = []
@@ -175,7 +177,11 @@ def _links(page: str, base: str, *, dirs: bool) -> list[str]:
     names: list[str] = []
     for href in parser.hrefs:
         resolved = urllib.parse.urlsplit(urllib.parse.urljoin(base, href))
-        if resolved.query or resolved.fragment or (resolved.scheme, resolved.netloc) != (here.scheme, here.netloc):
+        if (
+            resolved.query
+            or resolved.fragment
+            or (resolved.scheme, resolved.netloc) != (here.scheme, here.netloc)
+        ):
             continue
         if not resolved.path.startswith(here.path):
             continue

@@ -74,7 +74,9 @@ class Inflater:
                 try:
                     out = decompressor.decompress(data, PIECE)
                 except zlib.error as error:
-                    raise ArchiveStop(f"the gzip data is corrupt after {self.unpacked} bytes ({error})") from None
+                    raise ArchiveStop(
+                        f"the gzip data is corrupt after {self.unpacked} bytes ({error})"
+                    ) from None
                 started = True
                 data = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
                 if out:

@@ -167,6 +167,7 @@ def generate_tree(root: Path, files: int, size: int) -> int:
     header = (
         "/*\n" + "".join(f" * {line}".rstrip() + "\n" for line in data.asf_header().splitlines()) + " */\n\n"
     )
+    root.mkdir(parents=True, exist_ok=True)
     (root / "LICENSE").write_text(data.apache_license())
     (root / "NOTICE").write_text(
         f"Apache Kvrocks\nCopyright 2022-{time.gmtime().tm_year} The Apache Software Foundation\n\n"

@@ -3,6 +3,7 @@ archive, all gathered in one pass. The checks are functions of this."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from asf_release.adapters.gpg import Gpg, Key, Signature, VerifyFeed, is_armored
 from asf_release.profile import Profile
+from asf_release.progress import NoProgress, Progress, ProgressTask
 from asf_release.verify.scan import ArchiveScan, FilePump, ScanOptions, scan
 from asf_release.verify.sources import Located
 from asf_release.verify.tarstream import Limits
@@ -100,7 +102,15 @@ def read_sidecars(rc: OpenedRC) -> None:
                 rc.sidecars[name] = path.read_bytes()
 
 
-def stream(rc: OpenedRC, *, gpg: Gpg | None, scan_source: bool, blobs: bool, extract: bool) -> None:
+def stream(
+    rc: OpenedRC,
+    *,
+    gpg: Gpg | None,
+    scan_source: bool,
+    blobs: bool,
+    extract: bool,
+    progress: Progress | None = None,
+) -> None:
     """The one pass: each artifact is read once, hashed, fed to gpg for each of its armored
     signatures, and (the source archive) unpacked and judged."""
     top = rc.top_directory
@@ -111,7 +121,10 @@ def stream(rc: OpenedRC, *, gpg: Gpg | None, scan_source: bool, blobs: bool, ext
             signature = f"{artifact}.asc"
             if gpg is not None and signature in rc.located.files and is_armored(rc.path(signature)):
                 feeds[signature] = stack.enter_context(gpg.verifying(rc.path(signature)))
-            pump = FilePump(rc.path(artifact), [feed.write for feed in feeds.values()])
+            size = rc.path(artifact).stat().st_size
+            task = stack.enter_context((progress or NoProgress()).task(f"check {artifact}", size))
+            sinks = [feed.write for feed in feeds.values()]
+            pump = FilePump(rc.path(artifact), [*sinks, _advancing(task)])
             if scan_source and artifact == rc.source_artifact:
                 options = ScanOptions(
                     top=top,
@@ -128,3 +141,7 @@ def stream(rc: OpenedRC, *, gpg: Gpg | None, scan_source: bool, blobs: bool, ext
         for name, feed in feeds.items():
             if feed.signature is not None:
                 rc.signatures[name] = feed.signature
+
+
+def _advancing(task: ProgressTask) -> Callable[[bytes], None]:
+    return lambda chunk: task.advance(len(chunk))

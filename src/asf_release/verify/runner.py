@@ -115,6 +115,7 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
             scan_source=needs_content,
             blobs="provenance" in chosen,
             extract=opened.build,
+            progress=ctx.progress,
         )
         for check_id in chosen:
             if check_id in checks.BUILD and not request.build:

@@ -167,3 +167,16 @@ def test_an_unreachable_repository_skips_without_git_and_fails_with_it(
     assert failing(report) == {"provenance"}, statuses(report)
     report = run_verify(rc_factory, rc, tmp_path, tag="v9.9.9-rc9")
     assert failing(report) == {"provenance"}, statuses(report)
+
+
+def test_a_file_where_a_directory_goes_is_reported_not_crashed_on(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
+    top = rc_factory.top
+    rc = rc_factory.build(
+        archive=_with(rc_factory, _member(f"{top}/clash", b"a file\n"), _member(f"{top}/clash/inner", b"x\n"))
+    )
+    report = run_verify(rc_factory, rc, tmp_path, build=True, only=("archive", "build"))
+    archive = report.check("archive")
+    assert archive is not None and archive.status.value == "fail"
+    assert any("could not be unpacked" in f.message for f in archive.findings)

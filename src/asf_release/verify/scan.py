@@ -263,6 +263,13 @@ class _Scanner:
         if self.scan.symlinks and self._under_link(parts[1:]):
             self.problem(shown, "its path goes through a symbolic link of the archive", "it is not unpacked")
             return
+        try:
+            self.dispatch(parts, rel, member, reader)
+        except OSError as error:  # a path conflict while unpacking (a file where a directory goes)
+            self.problem(shown, f"could not be unpacked ({error.strerror or error})")
+
+    def dispatch(self, parts: list[str], rel: str, member: Member, reader: TarReader) -> None:
+        shown = member.name
         if member.kind == "dir":
             if rel:
                 self.scan.dirs.add(rel)

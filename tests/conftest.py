@@ -21,6 +21,9 @@ from asf_release.adapters.gpg import stop_agent
 from asf_release.profile import Profile
 from asf_release.sandbox.environment import Sandbox
 
+# fixtures of each area live in their own module
+pytest_plugins = ["tests.release_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,4 +110,5 @@ def run_cli(
         text=True,
         timeout=timeout,
         check=False,
+        start_new_session=True,  # a crash point kills the command's process group, never pytest
     )

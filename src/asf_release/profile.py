@@ -8,6 +8,7 @@ schema below on its own, so an error names the file that holds the mistake.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -267,6 +268,7 @@ def fill(template: str, values: Mapping[str, object], *, key: str, file: str | N
     return _PLACEHOLDER.sub(replace, template)
 
 
+@functools.cache
 def _section_types() -> dict[str, type[Any]]:
     hints = typing.get_type_hints(Profile)
     return {
@@ -274,6 +276,15 @@ def _section_types() -> dict[str, type[Any]]:
         for name, hint in hints.items()
         if isinstance(hint, type) and dataclasses.is_dataclass(hint)
     }
+
+
+_FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
+
+
+def _field_types(section: type[Any]) -> dict[str, Any]:
+    if section not in _FIELD_TYPES:
+        _FIELD_TYPES[section] = typing.get_type_hints(section)
+    return _FIELD_TYPES[section]
 
 
 def builtin_names() -> list[str]:
@@ -394,7 +405,7 @@ def _validate(data: dict[str, Any], file: str, text: str) -> None:
                 key=section,
                 line=_line_of(text, None, section),
             )
-        hints = typing.get_type_hints(sections[section])
+        hints = _field_types(sections[section])
         for key, value in values.items():
             dotted = f"{section}.{key}"
             if key not in hints:

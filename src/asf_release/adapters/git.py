@@ -25,6 +25,15 @@ class Commit:
     body: str = ""
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The working tree in one look: branch (None when detached), HEAD, tracked files changed."""
+
+    branch: str | None
+    head: str
+    changed: tuple[str, ...]
+
+
 class Git:
     def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
         self.root = root
@@ -90,10 +99,39 @@ class Git:
         done = self.run("merge-base", a, b, check=False)
         return done.stdout.strip() if done.returncode == 0 else None
 
+    def tag_commits(self) -> dict[str, str]:
+        """Every tag with the commit it points to (annotated tags peeled), in one call."""
+        out = self.out(
+            "for-each-ref", "--format=%(refname:strip=2) %(objectname) %(*objectname)", "refs/tags"
+        )
+        tags = {}
+        for line in out.splitlines():
+            name, target, *peeled = line.split(" ")
+            tags[name] = peeled[0] if peeled and peeled[0] else target
+        return tags
+
     # --- working tree -----------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        out = self.run("status", "--porcelain=v2", "--branch", "--untracked-files=no", "-z").stdout
+        branch: str | None = None
+        head = ""
+        changed = []
+        for record in out.split("\0"):
+            if record.startswith("# branch.oid "):
+                head = record.removeprefix("# branch.oid ")
+            elif record.startswith("# branch.head "):
+                name = record.removeprefix("# branch.head ")
+                branch = None if name == "(detached)" else name
+            elif record[:2] in ("1 ", "u "):
+                changed.append(record.split(" ", 8)[8] if record[0] == "1" else record.split(" ", 10)[10])
+            elif record.startswith("2 "):
+                changed.append(record.split(" ", 9)[9])
+        return Snapshot(branch, head, tuple(changed))
+
     def changed_files(self) -> list[str]:
         """Tracked files with changes, staged or not (untracked files are not counted)."""
-        out = self.out("status", "--porcelain=v1", "--untracked-files=no")
+        # not self.out(): stripping would eat the status column's leading space
+        out = self.run("status", "--porcelain=v1", "--untracked-files=no").stdout
         return [line[3:] for line in out.splitlines() if line]
 
     def commit_all(self, message: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from asf_release import crashpoints
 from asf_release.errors import ToolFailed, ToolNotFound
 
 log = logging.getLogger("asf_release.proc")
@@ -91,6 +92,8 @@ def run(
     shown = mask(argv, secrets)
     log.debug("run: %s%s", " ".join(shown), f"  (in {cwd})" if cwd else "")
     data = input.encode() if isinstance(input, str) else input
+    if crashpoints.during(shown):
+        _crash_while_running(argv, cwd, env)
     started = time.monotonic()
     try:
         proc = subprocess.run(  # noqa: S603 - argv list, no shell
@@ -121,6 +124,13 @@ def run(
     if check and proc.returncode != 0:
         raise ToolFailed(shown, proc.returncode, err or out.decode(errors="replace"), hint)
     return Completed(tuple(shown), proc.returncode, out, err, seconds)
+
+
+def _crash_while_running(argv: Sequence[str], cwd: Path | str | None, env: Mapping[str, str] | None) -> None:
+    """Start the command, give it a moment to get going, then kill everything (tests only)."""
+    subprocess.Popen(list(argv), cwd=cwd, env=tool_env(env), stdin=subprocess.DEVNULL)  # noqa: S603
+    time.sleep(0.05)
+    crashpoints.kill_now()
 
 
 @contextmanager

@@ -86,14 +86,12 @@ def root(
     settings.project = project
     settings.verbose = verbose
     settings.debug = debug
-    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
-    from rich.logging import RichHandler
+    if verbose or debug:
+        from rich.logging import RichHandler
 
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=output.errors, show_path=False)],
-    )
+        level = logging.DEBUG if debug or verbose >= 2 else logging.INFO
+        handler = RichHandler(console=output.errors, show_path=False)
+        logging.basicConfig(level=level, format="%(message)s", handlers=[handler])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+# the demo and its sandbox load only when the demo runs: every other command starts faster
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from asf_release import demo as demo_module
+if TYPE_CHECKING:
+    from asf_release.demo import StageResult
+    from asf_release.sandbox.environment import Sandbox
+
 from asf_release.cli import output
 from asf_release.cli.app import app
-from asf_release.sandbox.environment import Sandbox
 
 
 class _Printer:
     def begin(self, title: str, command: str) -> None:
         output.console.print(f"\n[bold cyan]▶ {escape(title)}[/]  [dim]{escape(command)}[/]")
 
-    def end(self, result: demo_module.StageResult) -> None:
+    def end(self, result: StageResult) -> None:
         for line in result.lines:
             output.console.print(f"  {escape(line)}")
         output.console.print(f"  [dim]{result.seconds:.2f}s[/]")
@@ -55,6 +58,8 @@ def demo(
 
     Example: asf-release demo --dir /tmp/rehearsal
     """
+    from asf_release import demo as demo_module
+
     base = directory.resolve()
     output.console.print(f"[bold]asf-release demo[/] in {escape(str(base))}")
     began = time.monotonic()

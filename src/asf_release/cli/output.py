@@ -10,7 +10,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from asf_release.errors import ReleaseError
 from asf_release.progress import ProgressTask
@@ -72,8 +71,37 @@ def show_outcome(outcome: Outcome) -> None:
         console.print(f"    {escape(line)}")
 
 
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "step": plan.step,
+        "dry_run": True,
+        "actions": [{"summary": a.summary, "command": list(a.command)} for a in plan.actions],
+        "notes": plan.notes,
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "step": outcome.step,
+        "changed": outcome.changed,
+        "summary": outcome.summary,
+        "details": outcome.details,
+        "facts": dict(outcome.facts),
+    }
+
+
+def show_result(result: Plan | Outcome, json_mode: bool) -> None:
+    """What a step command prints: its plan under --dry-run, else what it did."""
+    if json_mode:
+        print_json(plan_json(result) if isinstance(result, Plan) else outcome_json(result))
+    elif isinstance(result, Plan):
+        show_plan(result)
+    else:
+        show_outcome(result)
+
+
 class _RichTask:
-    def __init__(self, progress: Progress, task: Any) -> None:
+    def __init__(self, progress: Any, task: Any) -> None:
         self._progress = progress
         self._task = task
 
@@ -89,6 +117,9 @@ class RichProgress:
 
     @contextmanager
     def task(self, description: str, total: int | None = None) -> Iterator[ProgressTask]:
+        # imported here: most commands never draw a bar, and every command pays for its imports
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
         columns = [
             TextColumn("{task.description}"),
             BarColumn(),

@@ -12,7 +12,6 @@ from asf_release.cli import output
 from asf_release.cli.app import app, context
 from asf_release.cli.options import Json, Rc
 from asf_release.context import Context
-from asf_release.steps.process import release_status
 from asf_release.version import Version
 
 
@@ -35,6 +34,8 @@ def status(
     if target is None:
         _nothing_in_progress(ctx, json_mode)
         return
+    from asf_release.steps.process import release_status
+
     report = release_status(ctx, target, rc)
     if json_mode:
         output.print_json(report.to_json())

@@ -103,7 +103,9 @@ def execute(ctx: Context, step: Step) -> Plan | Outcome:
     if plan.nothing_to_do:
         check = step.done(ctx)
         if check.state is State.DONE:
-            return Outcome(step.name, check.detail or "already done", changed=False)
+            return Outcome(
+                step.name, f"already done: {check.detail}" if check.detail else "already done", changed=False
+            )
     step.record(ctx, EventKind.INTENT, {"actions": [a.summary for a in plan.actions]})
     try:
         outcome = step.run(ctx)

@@ -56,10 +56,13 @@ class ReleaseStatus:
 
     @property
     def next(self) -> StepStatus | None:
+        """The first step that can be run now; else the first manual step after the last one done."""
         for step in self.steps:
             if step.state in (State.PENDING, State.INTERRUPTED, State.FAILED):
                 return step
-        for step in self.steps:
+        done = [i for i, step in enumerate(self.steps) if step.state is State.DONE]
+        after = done[-1] + 1 if done else 0
+        for step in self.steps[after:]:
             if step.state is State.MANUAL:
                 return step
         return None
@@ -77,6 +80,10 @@ class ReleaseStatus:
 
 def _registry() -> list[StepSpec]:
     """The process. Factories are imported here so the step modules stay independent."""
+    from asf_release.steps.keys import KeysStep
+    from asf_release.steps.package import PackageStep
+    from asf_release.steps.stage import StageStep
+
     return [
         StepSpec(
             "propose",
@@ -96,15 +103,21 @@ def _registry() -> list[StepSpec]:
             "keys",
             "Signing key in KEYS",
             "append `gpg --list-sigs` and `gpg --export --armor` of your key to KEYS in dist/release",
+            factory=lambda version, rc: KeysStep(),
         ),
         StepSpec(
-            "package", "Package the RC", "write the version file, commit, tag, git archive, sign and checksum"
+            "package",
+            "Package the RC",
+            "write the version file, commit, tag, git archive, sign and checksum",
+            requires=("keys",),
+            factory=PackageStep,
         ),
         StepSpec(
             "stage",
             "Stage the RC on dist/dev",
             "svn add the artifacts under dist/dev and commit; push the RC tag",
             requires=("package",),
+            factory=StageStep,
         ),
         StepSpec(
             "images",

@@ -147,6 +147,7 @@ class VoteSection:
     min_hours: int
     roster: str
     committee: str
+    thread: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import json
 import mailbox
 import threading
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -384,6 +383,15 @@ def roster_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def ponymail_server() -> Iterator[type[PonyMail]]:
-    yield PonyMail
+def override_config(config: Path, section: str, key: str, value: object) -> None:
+    """Change one key of a personal config file (the sandbox's), keeping the others."""
+    import tomllib
+
+    data = tomllib.loads(config.read_text())
+    data.setdefault(section, {})[key] = value
+    lines = []
+    for name, items in data.items():
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in items.items())
+        lines.append("")
+    config.write_text("\n".join(lines))

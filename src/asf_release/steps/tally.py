@@ -145,7 +145,9 @@ def count_votes(
         notes=notes,
         skipped=skipped,
     )
-    link = profile.fmt("mail.thread_url", thread_id=thread_id or urllib.parse.quote(root.message_id, safe=""))
+    link = profile.fmt(
+        "mail.thread_url", thread_id=thread_id or urllib.parse.quote(root.message_id, safe="@")
+    )
     return VoteCount(tally, selection, thread, link, people, found_rc)
 
 

@@ -37,15 +37,20 @@ def normalize_id(value: str) -> str:
     return found.group(0) if found else f"<{value.strip().strip('<>')}>"
 
 
+_SPACES = re.compile(r"\s+")
+_BRACKETS = re.compile(r"\]\s+\[")
+
+
 def is_reply_subject(subject: str) -> bool:
     return bool(_REPLY_PREFIX.match(subject))
 
 
 def normalize_subject(subject: str) -> str:
     """A subject reduced to what identifies a thread: no Re:/Fwd:, one space, lower case."""
-    text = _REPLY_PREFIX.sub("", unicodedata.normalize("NFKC", subject))
-    text = re.sub(r"\s+", " ", text).strip().lower()
-    return re.sub(r"\]\s+\[", "][", text)
+    if not subject.isascii():
+        subject = unicodedata.normalize("NFKC", subject)
+    text = _SPACES.sub(" ", _REPLY_PREFIX.sub("", subject)).strip().lower()
+    return _BRACKETS.sub("][", text) if "] [" in text else text
 
 
 def subject_pattern(template: str, values: dict[str, str | None]) -> re.Pattern[str]:

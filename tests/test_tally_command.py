@@ -4,6 +4,7 @@ the project reading the list archive (PonyMail on 127.0.0.1) by the VOTE's Messa
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -152,3 +153,52 @@ def test_a_pmc_members_name_from_an_unknown_address_is_a_hint_not_a_binding_vote
     (voter,) = counted.tally.voters
     assert voter.binding is False
     assert any("same name as PMC member Bruno Costa" in note for note in voter.notes)
+
+
+def test_two_people_behind_the_same_hidden_address_stay_two_voters(tmp_path: Path) -> None:
+    vote = vote_mail()
+    thread = Thread().add(
+        vote,
+        reply(vote, ("Dana Okafor", "dana@example.org"), "+1\n", 2),
+        reply(vote, ("David Lee", "david@example.org"), "-1\n", 3),
+    )
+    saved = tmp_path / "thread.json"
+    saved.write_text(json.dumps(list(thread.ponymail(anonymize=True).values())))
+    counted = count_votes(
+        profile_module.load(None, env={}),
+        Version(2, 11, 0),
+        1,
+        thread=str(saved),
+        roster=str(_roster(tmp_path)),
+        now=vote.at + timedelta(hours=80),
+    )
+    assert sorted((v.name, v.vote) for v in counted.tally.voters) == [
+        ("Dana Okafor", "+1"),
+        ("David Lee", "-1"),
+    ]
+
+
+def test_an_mbox_on_a_web_server_is_downloaded_then_removed(tmp_path: Path) -> None:
+    from asf_release.sandbox.services import HttpServer
+
+    served = tmp_path / "served"
+    served.mkdir()
+    _recent_thread(80).mbox(served / "2025-03.mbox")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    with HttpServer(served) as web:
+        done = run_cli(
+            "tally", "2.11.0", "--thread", f"{web.url}/2025-03.mbox", "--roster", str(_roster(tmp_path)),
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "verdict: passed" in done.stdout
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_vote_commands_have_help_with_an_example() -> None:
+    for command in ("vote", "tally", "result"):
+        helped = run_cli(command, "--help")
+        assert helped.returncode == 0, command
+        assert f"Example: asf-release {command}" in helped.stdout, command

@@ -20,7 +20,6 @@ import json
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,7 +207,3 @@ def _member_from_toml(uid: str, entry: Any, source: str) -> Member:
     if not isinstance(addresses, list) or not all(isinstance(a, str) and "@" in a for a in addresses):
         raise ConfigError("addresses is a list of mail addresses", file=source, key=f"{key}.addresses")
     return Member(uid.lower(), name, frozenset(a.strip().lower() for a in addresses), pmc)
-
-
-def names(members: Iterable[Member]) -> list[str]:
-    return [m.name for m in members]

@@ -437,7 +437,9 @@ def _voter(ballot: Ballot, sender: Sender, roster: Roster, raw: str, sign: str) 
             notes.append(f"wrote from {sender.email}")
     else:
         binding = False
-        key, name = sender.email or sender.name, sender.name or sender.email
+        name = sender.name or sender.email
+        # an archive's hidden address ("da...@example.org") is shared by many people: add the name
+        key = f"{sender.name} {sender.email}" if sender.hidden else sender.email or sender.name
         alike = roster.same_name(sender)
         if alike is not None:
             notes.append(

@@ -13,6 +13,7 @@ import json
 import mmap
 import os
 import re
+import tempfile
 import urllib.parse
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ MAX_MESSAGE_BYTES = 4 << 20  # a vote never needs more; attachments beyond are n
 MAX_HEADER_BYTES = 256 << 10
 MAX_JSON_BYTES = 64 << 20
 MAX_MBOX_DOWNLOAD = 1 << 30
+MAX_THREAD_MESSAGES = 2000  # a vote thread has tens; PonyMail is asked for each body, one by one
 
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _HEADER = re.compile(
@@ -67,7 +69,6 @@ class ThreadSource(ABC):
 def open_source(
     location: str,
     *,
-    vote_id: str | None = None,
     progress: Progress | None = None,
     scratch: Path | None = None,
 ) -> ThreadSource:
@@ -76,7 +77,7 @@ def open_source(
         raise UsageError("no thread to read", "give --thread FILE|URL, or set vote.thread in the profile")
     where = http.kind(location)
     if where == "http":
-        return _open_url(location, vote_id=vote_id, progress=progress, scratch=scratch)
+        return _open_url(location, progress=progress, scratch=scratch)
     if where != "file":
         raise UsageError(f"'{location}' is not a thread tally can read", "give an mbox, a Maildir or a URL")
     path = http.local_path(location)
@@ -102,9 +103,7 @@ def ponymail_thread_url(api: str, message_id: str) -> str:
     return f"{api.rstrip('/')}/thread.lua?id={urllib.parse.quote(message_id, safe='')}"
 
 
-def _open_url(
-    location: str, *, vote_id: str | None, progress: Progress | None, scratch: Path | None
-) -> ThreadSource:
+def _open_url(location: str, *, progress: Progress | None, scratch: Path | None) -> ThreadSource:
     parts = urllib.parse.urlsplit(location)
     query = urllib.parse.parse_qs(parts.query)
     if parts.path.endswith("/thread.lua") and query.get("id"):
@@ -119,10 +118,16 @@ def _open_url(
             location, _json(http.read(location, max_bytes=MAX_JSON_BYTES), location)
         )
     # anything else: an mbox (api/mbox.lua?list=...&date=YYYY-MM, or a file on a web server)
-    folder = scratch or Path(os.environ.get("TMPDIR", "/tmp"))
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"thread-{abs(hash(location)) & 0xFFFFFFFF:08x}.mbox"
-    http.download(location, target, max_bytes=MAX_MBOX_DOWNLOAD, progress=progress)
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="thread-", suffix=".mbox", dir=scratch)
+    os.close(handle)
+    target = Path(name)
+    try:
+        http.download(location, target, max_bytes=MAX_MBOX_DOWNLOAD, progress=progress)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return MboxSource(target, location=location, remove=True)
 
 
@@ -280,6 +285,11 @@ class PonyMailSource(ThreadSource):
         document = _json(http.read(url, max_bytes=MAX_JSON_BYTES), url)
         source = cls.from_document(url, document, api=api)
         missing = [doc for doc in source._docs if not isinstance(doc.get("body"), str)]
+        if len(missing) > MAX_THREAD_MESSAGES:
+            raise ExternalError(
+                f"{url} lists {len(missing)} messages, more than the {MAX_THREAD_MESSAGES} a vote thread may hold",
+                "check the thread id; or download the list's mbox and give it with --thread",
+            )
         with (progress or NoProgress()).task("read the thread's messages", len(missing)) as task:
             for doc in missing:
                 mid = str(doc.get("mid") or doc.get("id") or doc.get("message-id") or "")

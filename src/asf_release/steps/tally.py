@@ -107,7 +107,7 @@ def count_votes(
     """Tally the vote on version (rc, or the newest RC in the thread) from thread and roster."""
     people = load_roster(profile, roster, svn=svn)
     vote_subject, result_subject = subjects(profile, version, rc)
-    with lists.open_source(thread, vote_id=vote_id, progress=progress) as source:
+    with lists.open_source(thread, progress=progress) as source:
         selection = votes.select_thread(
             source.heads(), vote_subject=vote_subject, result_subject=result_subject, vote_id=vote_id
         )
@@ -274,6 +274,9 @@ class TallyStep(Step):
         closed = mailing.mail_state(ctx, ResultStep(self.version, self.rc))
         if closed.sent_at is not None:
             return Check(State.DONE, f"the vote is closed: [RESULT] sent {closed.sent_at:%Y-%m-%d %H:%M}")
+        vote_id, _ = self._vote(ctx)
+        if vote_id is None and mailing.local_thread(ctx, self.thread) is None:
+            return Check(State.PENDING, "after the [VOTE] is sent")
         thread, roster = _quiet(lambda: self.locations(ctx)) or (None, None)
         if thread and roster and http.kind(thread) == "file" and http.kind(roster) == "file":
             try:

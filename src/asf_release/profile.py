@@ -148,6 +148,7 @@ class VoteSection:
     min_hours: int
     roster: str
     committee: str
+    thread: str
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The face: one small function per command; parses, calls the library, renders."""
 
-from asf_release.cli import demo, project, release, status, verify
+from asf_release.cli import demo, project, release, status, verify, vote
 from asf_release.cli.app import app, main
 
-__all__ = ["app", "demo", "main", "project", "release", "status", "verify"]
+__all__ = ["app", "demo", "main", "project", "release", "status", "verify", "vote"]

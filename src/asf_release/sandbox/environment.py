@@ -172,7 +172,7 @@ class Sandbox:
                 "gnupg_home": str(self.gnupg),
                 "docker_user": RELEASE_MANAGER.uid,
             },
-            "vote": {"roster": str(self.roster)},
+            "vote": {"roster": str(self.roster), "thread": str(self.mbox)},
             "build": {"required_tools": ["python3", "g++"]},
         }
         lines = ["# Written by the asf-release sandbox: every service points at this machine."]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import mailbox
 import socket
 import subprocess
@@ -166,8 +167,10 @@ class MailCapture:
                 "authenticator": _Authenticator(self.user, self.password),
                 "auth_require_tls": False,
             }
-        # aiosmtpd warns about its own use of a deprecated attribute during AUTH
+        # aiosmtpd warns about its own use of a deprecated attribute during AUTH, as a warning and
+        # through its logger; neither concerns the person watching the demo
         warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
         self._controller = Controller(handler, hostname=LOOPBACK, port=self.port, **options)
         self._controller.start()
 

@@ -82,7 +82,10 @@ def _registry() -> list[StepSpec]:
     """The process. Factories are imported here so the step modules stay independent."""
     from asf_release.steps.keys import KeysStep
     from asf_release.steps.package import PackageStep
+    from asf_release.steps.result import ResultStep
     from asf_release.steps.stage import StageStep
+    from asf_release.steps.tally import TallyStep
+    from asf_release.steps.vote import VoteStep
 
     return [
         StepSpec(
@@ -124,15 +127,26 @@ def _registry() -> list[StepSpec]:
             "Candidate Docker images",
             "build and push the images for every platform to your own repository",
         ),
-        StepSpec("vote", "Call the vote", "send the [VOTE] message to the dev list", requires=("stage",)),
+        StepSpec(
+            "vote",
+            "Call the vote",
+            "send the [VOTE] message to the dev list",
+            requires=("stage",),
+            factory=VoteStep,
+        ),
         StepSpec(
             "tally",
             "Count the votes",
             "after 72 hours, count binding and non-binding votes",
             requires=("vote",),
+            factory=TallyStep,
         ),
         StepSpec(
-            "result", "Announce the vote result", "send the [RESULT][VOTE] message", requires=("tally",)
+            "result",
+            "Announce the vote result",
+            "send the [RESULT][VOTE] message",
+            requires=("tally",),
+            factory=ResultStep,
         ),
         StepSpec(
             "publish",

@@ -50,7 +50,7 @@ class StageStep(Step):
     # --- what package left ----------------------------------------------------------------------
     def packaged(self, ctx: Context) -> dict[str, Any]:
         facts = dict(ctx.ledger.history(self.release).facts("package", self.rc_number))
-        if not facts:
+        if not facts or "out" not in facts:
             raise Refused(
                 f"{self.version} rc{self.rc_number} has not been packaged and checked in this checkout",
                 f"asf-release package {self.version} --rc {self.rc_number}",
@@ -194,16 +194,21 @@ class StageStep(Step):
         details.append(f"committed {len(files)} files to {url} (r{revision})")
         return revision
 
+    def expected_names(self, ctx: Context) -> set[str]:
+        artifact = ctx.names.artifact(self.version)
+        return {artifact, f"{artifact}.asc", *(f"{artifact}.{c}" for c in ctx.profile.source.checksums)}
+
     def done(self, ctx: Context) -> Check:
-        history = ctx.ledger.history(self.release)
-        if not history.facts("package", self.rc_number):
-            return Check(State.PENDING, "not packaged yet")
-        files = self.files(ctx)
-        staged, _ = self.staged(ctx, files)
-        if not staged:
+        """dist/dev holds the candidate's files (the same bytes, when package's are here) and the tag is pushed."""
+        entries = ctx.svn.ls(self.url(ctx))
+        present = {entry.name for entry in entries or [] if entry.kind == "file"}
+        if not self.expected_names(ctx) <= present:
             return Check(State.PENDING, f"{self.url(ctx)} does not hold the candidate yet")
-        pushed = self.remote_tag(ctx)
-        if pushed is None:
+        facts = ctx.ledger.history(self.release).facts("package", self.rc_number)
+        local = [Path(facts["out"]) / name for name in facts.get("files", [])] if "out" in facts else []
+        if local and all(path.is_file() for path in local) and not self.staged(ctx, local)[0]:
+            return Check(State.PENDING, f"{self.url(ctx)} holds other files than the packaged candidate")
+        if self.remote_tag(ctx) is None:
             return Check(State.PENDING, f"staged; {self.tag(ctx)} is not pushed yet")
         return Check(State.DONE, f"{self.url(ctx)}, {self.tag(ctx)} pushed")
 

@@ -1,0 +1,415 @@
+"""Mailing-list threads: an mbox, a Maildir, a folder of .eml files, PonyMail (lists.apache.org)
+by thread URL or saved JSON, or the sandbox's captured mbox.
+
+Every source gives the cheap part first (heads(): the headers threading needs, for every
+message) and the expensive part on demand (text(head): the readable body of one message), so a
+month of list traffic is scanned without parsing thousands of bodies. Big files are read through
+mmap: the heap holds the heads, never the whole mailbox.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import tempfile
+import urllib.parse
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+from asf_release.adapters import http
+from asf_release.errors import ExternalError, UsageError
+from asf_release.mailtext import Head, html_to_text, message_ids, normalize_id
+from asf_release.progress import NoProgress, Progress
+
+MAX_MESSAGE_BYTES = 4 << 20  # a vote never needs more; attachments beyond are not read
+MAX_HEADER_BYTES = 256 << 10
+MAX_JSON_BYTES = 64 << 20
+MAX_MBOX_DOWNLOAD = 1 << 30
+MAX_THREAD_MESSAGES = 2000  # a vote thread has tens; PonyMail is asked for each body, one by one
+
+_FOLD = re.compile(r"\r?\n[ \t]+")
+_HEADER = re.compile(
+    rb"^(message-id|in-reply-to|references|subject|from|date)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)",
+    re.M | re.I,
+)
+
+
+class ThreadSource(ABC):
+    """Messages of a list, or of one thread."""
+
+    location: str
+    thread_id: str | None = None  # the archive's own id of the thread, when it has one
+
+    @abstractmethod
+    def heads(self) -> Iterator[Head]: ...
+
+    @abstractmethod
+    def text(self, head: Head) -> str:
+        """The readable body: plain text preferred, HTML converted, any transfer encoding/charset."""
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> ThreadSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_source(
+    location: str,
+    *,
+    progress: Progress | None = None,
+    scratch: Path | None = None,
+) -> ThreadSource:
+    """The source a --thread value names (a path or URL); see the module docstring."""
+    if not location:
+        raise UsageError("no thread to read", "give --thread FILE|URL, or set vote.thread in the profile")
+    where = http.kind(location)
+    if where == "http":
+        return _open_url(location, progress=progress, scratch=scratch)
+    if where != "file":
+        raise UsageError(f"'{location}' is not a thread tally can read", "give an mbox, a Maildir or a URL")
+    path = http.local_path(location)
+    if path.is_dir():
+        if all((path / sub).is_dir() for sub in ("cur", "new")):
+            return MaildirSource(path)
+        return EmlFolderSource(path)
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist", "give the path of an mbox file, a Maildir or a saved JSON")
+    with path.open("rb") as handle:
+        start = handle.read(4096).lstrip()
+    if start[:1] in (b"{", b"["):
+        return PonyMailSource.from_document(
+            str(path), _json(http.read(str(path), max_bytes=MAX_JSON_BYTES), str(path))
+        )
+    if start.startswith(b"From ") or not start:
+        return MboxSource(path)
+    return EmlFolderSource(path.parent, only=[path])
+
+
+def ponymail_thread_url(api: str, message_id: str) -> str:
+    """The API address of the thread that starts with message_id (PonyMail accepts Message-IDs)."""
+    return f"{api.rstrip('/')}/thread.lua?id={urllib.parse.quote(message_id, safe='')}"
+
+
+def _open_url(location: str, *, progress: Progress | None, scratch: Path | None) -> ThreadSource:
+    parts = urllib.parse.urlsplit(location)
+    query = urllib.parse.parse_qs(parts.query)
+    if parts.path.endswith("/thread.lua") and query.get("id"):
+        api = location.split("/thread.lua", 1)[0]
+        return PonyMailSource.fetch(api, query["id"][0], progress=progress)
+    web = re.match(r"^(?P<base>.*?)/thread(?:\.html)?/(?P<id>[^/?#]+)$", parts.path)
+    if web:
+        api = urllib.parse.urlunsplit((parts.scheme, parts.netloc, web.group("base") + "/api", "", ""))
+        return PonyMailSource.fetch(api, urllib.parse.unquote(web.group("id")), progress=progress)
+    if parts.path.endswith(".json") or parts.path.endswith("/email.lua"):
+        return PonyMailSource.from_document(
+            location, _json(http.read(location, max_bytes=MAX_JSON_BYTES), location)
+        )
+    # anything else: an mbox (api/mbox.lua?list=...&date=YYYY-MM, or a file on a web server)
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="thread-", suffix=".mbox", dir=scratch)
+    os.close(handle)
+    target = Path(name)
+    try:
+        http.download(location, target, max_bytes=MAX_MBOX_DOWNLOAD, progress=progress)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return MboxSource(target, location=location, remove=True)
+
+
+def _json(data: bytes, where: str) -> Any:
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as error:
+        raise ExternalError(f"{where} is not valid JSON ({error})") from None
+
+
+# --- mbox -------------------------------------------------------------------------------------
+
+
+class MboxSource(ThreadSource):
+    """An mbox file (mboxo/mboxrd, as lists.apache.org and mail clients write them)."""
+
+    def __init__(self, path: Path, *, location: str | None = None, remove: bool = False) -> None:
+        self.path = path
+        self.location = location or str(path)
+        self._remove = remove
+        self._handle = path.open("rb")
+        size = os.fstat(self._handle.fileno()).st_size
+        self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+
+    def heads(self) -> Iterator[Head]:
+        data = self._map
+        if data is None:
+            return
+        size = len(data)
+        start, position = 0, 0
+        while start < size:
+            # a message ends where a line starting with "From " begins (bodies escape theirs)
+            end = data.find(b"\nFrom ", start + 1)
+            end = size if end < 0 else end + 1
+            body_start = data.find(b"\n", start, end) + 1 if data[start : start + 5] == b"From " else start
+            limit = min(end, body_start + MAX_HEADER_BYTES)
+            header_end = data.find(b"\n\n", body_start, limit)
+            yield _head(
+                data[body_start : header_end if header_end >= 0 else limit], (body_start, end), position
+            )
+            start, position = end, position + 1
+
+    def text(self, head: Head) -> str:
+        assert self._map is not None and isinstance(head.key, tuple)
+        start, end = head.key
+        return readable_text(self._map[start : min(end, start + MAX_MESSAGE_BYTES)])
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+        self._handle.close()
+        if self._remove:
+            self.path.unlink(missing_ok=True)
+
+
+def _head(header: bytes, key: object, position: int) -> Head:
+    values: dict[str, str] = {}
+    for name, value in _HEADER.findall(header):
+        lowered = name.decode("ascii").lower()
+        if lowered not in values:
+            text = value.decode("utf-8", errors="replace")
+            values[lowered] = (_FOLD.sub(" ", text) if "\n" in text else text).strip()
+    subject = _decoded(values.get("subject", ""))
+    message_id = values.get("message-id", "")
+    return Head(
+        key=key,
+        message_id=normalize_id(message_id) if message_id else f"<no-message-id-{position}@asf-release>",
+        in_reply_to=message_ids(values.get("in-reply-to", "")),
+        references=message_ids(values.get("references", "")),
+        subject=subject,
+        sender_raw=_decoded(values.get("from", "")),
+        date_raw=values.get("date"),
+        position=position,
+    )
+
+
+def _decoded(value: str) -> str:
+    """An RFC 2047 encoded header ('=?utf-8?q?...?=') as text."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, ValueError, UnicodeDecodeError):
+        return value
+
+
+# --- Maildir and .eml files ---------------------------------------------------------------------
+
+
+class _FileSource(ThreadSource):
+    def _files(self) -> list[Path]:
+        raise NotImplementedError
+
+    def heads(self) -> Iterator[Head]:
+        for position, path in enumerate(self._files()):
+            with path.open("rb") as handle:
+                header = handle.read(MAX_HEADER_BYTES)
+            end = header.find(b"\n\n")
+            yield _head(header[: end if end >= 0 else len(header)], path, position)
+
+    def text(self, head: Head) -> str:
+        assert isinstance(head.key, Path)
+        with head.key.open("rb") as handle:
+            return readable_text(handle.read(MAX_MESSAGE_BYTES))
+
+
+class MaildirSource(_FileSource):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+
+    def _files(self) -> list[Path]:
+        found = [p for sub in ("cur", "new") for p in (self.path / sub).iterdir() if p.is_file()]
+        return sorted(found, key=lambda p: p.name)
+
+
+class EmlFolderSource(_FileSource):
+    def __init__(self, path: Path, only: list[Path] | None = None) -> None:
+        self.path = path
+        self.only = only
+        self.location = str(only[0] if only else path)
+
+    def _files(self) -> list[Path]:
+        if self.only is not None:
+            return self.only
+        return sorted(
+            p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in (".eml", ".msg", "")
+        )
+
+
+# --- PonyMail (lists.apache.org) -----------------------------------------------------------------
+
+
+class PonyMailSource(ThreadSource):
+    """A thread from PonyMail's API (thread.lua, then email.lua per message) or its saved JSON.
+
+    thread.lua gives the tree (children) with short entries; email.lua gives one message with its
+    body. Anonymous readers see addresses shortened ('br...@apache.org'): the roster then matches
+    a person by name and the visible start of the address.
+    """
+
+    def __init__(
+        self, location: str, docs: list[dict[str, Any]], api: str | None, thread_id: str | None
+    ) -> None:
+        self.location = location
+        self.api = api
+        self.thread_id = thread_id
+        self._docs = docs
+        self._bodies: dict[str, str] = {}
+
+    @classmethod
+    def fetch(cls, api: str, thread: str, *, progress: Progress | None = None) -> PonyMailSource:
+        url = f"{api.rstrip('/')}/thread.lua?id={urllib.parse.quote(thread, safe='')}"
+        document = _json(http.read(url, max_bytes=MAX_JSON_BYTES), url)
+        source = cls.from_document(url, document, api=api)
+        missing = [doc for doc in source._docs if not isinstance(doc.get("body"), str)]
+        if len(missing) > MAX_THREAD_MESSAGES:
+            raise ExternalError(
+                f"{url} lists {len(missing)} messages, more than the {MAX_THREAD_MESSAGES} a vote thread may hold",
+                "check the thread id; or download the list's mbox and give it with --thread",
+            )
+        with (progress or NoProgress()).task("read the thread's messages", len(missing)) as task:
+            for doc in missing:
+                mid = str(doc.get("mid") or doc.get("id") or doc.get("message-id") or "")
+                if not mid:
+                    continue
+                email_url = f"{api.rstrip('/')}/email.lua?id={urllib.parse.quote(mid, safe='')}"
+                full = _json(http.read(email_url, max_bytes=MAX_JSON_BYTES), email_url)
+                if isinstance(full, dict):
+                    parent = doc.get("_parent")
+                    doc.update(full)
+                    if parent:
+                        doc["_parent"] = parent
+                task.advance(1)
+        return source
+
+    @classmethod
+    def from_document(cls, location: str, document: Any, *, api: str | None = None) -> PonyMailSource:
+        """thread.lua's answer ({"thread": tree, "emails": [...]}), a list of emails, or one email."""
+        docs: dict[str, dict[str, Any]] = {}
+        thread_id = None
+
+        def visit(doc: Any, parent: str | None) -> None:
+            if not isinstance(doc, dict):
+                return
+            key = str(doc.get("mid") or doc.get("id") or doc.get("message-id") or len(docs))
+            entry = docs.setdefault(key, {})
+            entry.update({k: v for k, v in doc.items() if k != "children"})
+            if parent and "_parent" not in entry:
+                entry["_parent"] = parent
+            for child in doc.get("children") or []:
+                visit(child, str(doc.get("message-id") or ""))
+
+        if isinstance(document, dict) and isinstance(document.get("thread"), dict):
+            thread = document["thread"]
+            thread_id = str(thread.get("tid") or thread.get("mid") or thread.get("id") or "") or None
+            visit(thread, None)
+            for email in document.get("emails") or []:
+                visit(email, None)
+        elif isinstance(document, dict) and isinstance(document.get("emails"), list):
+            for email in document["emails"]:
+                visit(email, None)
+        elif isinstance(document, list):
+            for email in document:
+                visit(email, None)
+        elif isinstance(document, dict) and document.get("message-id"):
+            visit(document, None)
+        else:
+            raise UsageError(
+                f"{location} is not PonyMail JSON",
+                "save the answer of lists.apache.org/api/thread.lua?id=... or give the thread URL",
+            )
+        return cls(location, list(docs.values()), api, thread_id)
+
+    def heads(self) -> Iterator[Head]:
+        for position, doc in enumerate(self._docs):
+            message_id = str(doc.get("message-id") or "")
+            if not message_id:
+                continue
+            parents = message_ids(str(doc.get("in-reply-to") or doc.get("irt") or ""))
+            references = message_ids(str(doc.get("references") or ""))
+            if doc.get("_parent"):
+                references = (*references, normalize_id(str(doc["_parent"])))
+            epoch = doc.get("epoch")
+            yield Head(
+                key=position,
+                message_id=normalize_id(message_id),
+                in_reply_to=parents,
+                references=references,
+                subject=str(doc.get("subject") or ""),
+                sender_raw=str(doc.get("from_raw") or doc.get("from") or ""),
+                date_raw=str(doc.get("date")) if doc.get("date") else None,
+                when=datetime.fromtimestamp(float(epoch), UTC) if isinstance(epoch, int | float) else None,
+                position=position,
+            )
+
+    def text(self, head: Head) -> str:
+        assert isinstance(head.key, int)
+        body = self._docs[head.key].get("body")
+        return body[:MAX_MESSAGE_BYTES] if isinstance(body, str) else ""
+
+
+def readable_text(raw: bytes) -> str:
+    """The body a person reads: text/plain preferred, else HTML as text; decoded whatever the
+    transfer encoding (base64, quoted-printable) and charset (unknown ones replaced, not fatal).
+
+    Parsed with the compat32 policy: the modern one builds rich header objects a vote never
+    needs, at ten times the cost."""
+    message = BytesParser(policy=policy.compat32).parsebytes(raw)
+    plain: Message | None = None
+    html: Message | None = None
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if str(part.get("Content-Disposition", "")).strip().lower().startswith("attachment"):
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain" and plain is None:
+            plain = part
+        elif kind == "text/html" and html is None:
+            html = part
+    if plain is not None:
+        return _content(plain)
+    return html_to_text(_content(html)) if html is not None else ""
+
+
+def _content(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know: keep what UTF-8 can read
+        return payload.decode("utf-8", errors="replace")
+
+
+def contains(source: ThreadSource, message_id: str) -> Head | None:
+    """The message with this Message-ID in the source, if it is there."""
+    wanted = normalize_id(message_id)
+    for head in source.heads():
+        if head.message_id == wanted:
+            return head
+    return None

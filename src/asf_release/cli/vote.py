@@ -1,0 +1,244 @@
+"""The vote: vote, tally, result."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import EmailMessage
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from asf_release import votes
+from asf_release.cli import output
+from asf_release.cli.app import app, context
+from asf_release.cli.options import DryRun, Json, Rc, VersionArg
+from asf_release.context import Context
+from asf_release.steps.base import Outcome, Plan, execute
+from asf_release.steps.candidate import current_rc
+from asf_release.steps.result import ResultStep
+from asf_release.steps.tally import TallyStep, VoteCount, count_votes
+from asf_release.steps.vote import VoteStep
+from asf_release.version import Version
+
+Send = Annotated[bool, typer.Option("--send", help="Send it by SMTP (default: only write it to the outbox).")]
+Resend = Annotated[
+    bool,
+    typer.Option(
+        "--resend",
+        help="Send although an interrupted earlier run may have sent it (check the list archive first).",
+    ),
+]
+Thread = Annotated[
+    str | None,
+    typer.Option(
+        "--thread",
+        help="The vote thread: an mbox file, a Maildir, a PonyMail thread URL or saved JSON "
+        "(default: vote.thread, else the list archive by the VOTE's Message-ID).",
+    ),
+]
+RosterOption = Annotated[
+    str | None,
+    typer.Option("--roster", help="The PMC roster: committee-info.json or a TOML roster, file or URL."),
+]
+
+
+def _rc(ctx: Context, version: Version, rc: int | None) -> int:
+    return rc if rc is not None else current_rc(ctx, version)
+
+
+def _show_message(message: EmailMessage) -> None:
+    text = message.as_bytes(policy=policy.SMTP.clone(linesep="\n")).decode("utf-8", errors="replace")
+    headers, _, _ = text.partition("\n\n")
+    output.console.print(f"[dim]{escape(headers)}[/]\n")
+    body = message.get_body(preferencelist=("plain",))
+    content = body.get_content() if body is not None else ""
+    output.console.print(escape(content.rstrip()))
+
+
+def _report(result: Plan | Outcome, json_mode: bool, message: EmailMessage | None) -> None:
+    if json_mode:
+        facts = (
+            dict(result.facts)
+            if isinstance(result, Outcome)
+            else {"plan": [a.summary for a in result.actions]}
+        )
+        output.print_json({"summary": getattr(result, "summary", ""), **facts})
+        return
+    if isinstance(result, Plan):
+        output.show_plan(result)
+    else:
+        output.show_outcome(result)
+    if message is not None:
+        output.console.print()
+        _show_message(message)
+
+
+@app.command()
+def vote(
+    version: VersionArg,
+    rc: Rc = None,
+    send: Send = False,
+    resend: Resend = False,
+    dry_run: DryRun = False,
+    json_mode: Json = False,
+) -> None:
+    """Write the [VOTE] message for a staged release candidate to the outbox, and send it with --send.
+
+    The message carries the RC directory, the KEYS file, the tag and commit, each artifact's
+    SHA-512, the signing key's fingerprint, the Docker image when there is one, the options and
+    the checklist. Sending records the Message-ID and the time: the vote's start. Run again, it
+    never sends a second [VOTE].
+
+    Example: asf-release vote 2.11.0 --rc 1 --send
+    """
+    ctx = context(dry_run=dry_run, json_mode=json_mode)
+    target = Version.parse(version)
+    step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend)
+    result = execute(ctx, step)
+    message = None
+    if isinstance(result, Plan):
+        message = step.preview(ctx)
+    elif result.changed:
+        message = _outbox(ctx, step.stem)
+    _report(result, json_mode, message)
+
+
+@app.command()
+def tally(
+    version: VersionArg,
+    rc: Rc = None,
+    thread: Thread = None,
+    roster: RosterOption = None,
+    json_mode: Json = False,
+) -> None:
+    """Count the votes in the vote thread and say whether the vote passed, failed or is still open.
+
+    Reads replies to the [VOTE] (by their threading headers, then by subject) up to the [RESULT];
+    only the lines each voter wrote count: not quoted text, not the template's checkboxes, not
+    signatures. Binding means on the PMC roster, whatever the message claims; one vote per
+    person, the last. Works outside a project with --thread, for voters and observers.
+    Exit code 0 when the vote passed, 1 when it is open or failed.
+
+    Example: asf-release tally 2.11.0 --thread ~/Downloads/dev.mbox --json
+    """
+    ctx = context(json_mode=json_mode)
+    target = Version.parse(version)
+    if ctx.root is None:
+        if not thread:
+            ctx.require_project()  # explains: run in a checkout, or give --thread
+        counted = count_votes(
+            ctx.profile,
+            target,
+            rc,
+            thread=thread or "",
+            roster=roster or ctx.profile.vote.roster,
+            now=ctx.now(),
+            progress=ctx.progress,
+        )
+    else:
+        step = TallyStep(target, _rc(ctx, target, rc), thread=thread, roster=roster)
+        execute(ctx, step)
+        assert step.counted is not None
+        counted = step.counted
+    if json_mode:
+        output.print_json(counted.facts())
+    else:
+        show_tally(counted)
+    if counted.tally.verdict is not votes.Verdict.PASSED:
+        raise typer.Exit(1)
+
+
+@app.command()
+def result(
+    version: VersionArg,
+    rc: Rc = None,
+    send: Send = False,
+    resend: Resend = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Declare the result although the vote has not passed.")
+    ] = False,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why --force: kept in the ledger and the message.")
+    ] = "",
+    thread: Thread = None,
+    roster: RosterOption = None,
+    dry_run: DryRun = False,
+    json_mode: Json = False,
+) -> None:
+    """Count the thread once more and write the [RESULT][VOTE] message; send it with --send.
+
+    Names the binding and non-binding voters, gives the counts and the thread link. Refuses while
+    the vote has not passed or the minimum hours have not elapsed, unless --force --reason "...".
+
+    Example: asf-release result 2.11.0 --rc 1 --send
+    """
+    ctx = context(dry_run=dry_run, json_mode=json_mode)
+    target = Version.parse(version)
+    step = ResultStep(
+        target,
+        _rc(ctx, target, rc),
+        send=send,
+        resend=resend,
+        force=force,
+        reason=reason,
+        thread=thread,
+        roster=roster,
+    )
+    outcome = execute(ctx, step)
+    message = None
+    if isinstance(outcome, Plan):
+        message = step.preview(ctx)
+    elif outcome.changed:
+        message = _outbox(ctx, step.stem)
+    _report(outcome, json_mode, message)
+
+
+def _outbox(ctx: Context, stem: str) -> EmailMessage | None:
+    from asf_release.adapters.mail import read_eml
+
+    path = ctx.outbox / f"{stem}.eml"
+    return read_eml(path) if path.exists() else None
+
+
+def show_tally(counted: VoteCount) -> None:
+    tally = counted.tally
+    root = counted.root
+    output.console.print(
+        f"[bold]{escape(root.subject)}[/]\n"
+        f"[dim]sent {tally.start:%Y-%m-%d %H:%M %Z} by {escape(root.sender.label())}; "
+        f"read from {escape(counted.thread)}[/]"
+    )
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    for column in ("voter", "address", "vote", "binding", "notes"):
+        table.add_column(column, overflow="fold")
+    for voter in tally.voters:
+        vote_text = voter.raw if voter.raw == voter.vote else f"{voter.raw} ({voter.vote})"
+        if voter.history:
+            vote_text = " → ".join((*voter.history, vote_text))
+        table.add_row(
+            escape(voter.name),
+            escape(voter.email),
+            escape(vote_text),
+            "[green]yes[/]" if voter.binding else "no",
+            escape("; ".join(voter.notes)),
+        )
+    output.console.print(table)
+    binding, other = tally.counts(True), tally.counts(False)
+    output.console.print(
+        f"binding: +1 {binding['+1']}, 0 {binding['0']}, -1 {binding['-1']}    "
+        f"non-binding: +1 {other['+1']}, 0 {other['0']}, -1 {other['-1']}"
+    )
+    for skipped in tally.skipped:
+        output.console.print(f"[dim]not counted: {escape(skipped.sender)}: {escape(skipped.reason)}[/]")
+    for note in tally.notes:
+        output.console.print(f"[cyan]note:[/] {escape(note)}")
+    output.console.print(
+        f"rule: {escape(tally.rule.describe())}; open {tally.hours_open:.1f} hours so far"
+        if tally.closed_at is None
+        else f"rule: {escape(tally.rule.describe())}; closed after {tally.hours_open:.1f} hours"
+    )
+    output.console.print(f"verdict: {output.styled(tally.verdict.value)}")
+    for missing in tally.missing:
+        output.console.print(f"  [yellow]•[/] {escape(missing)}")

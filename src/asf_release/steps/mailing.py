@@ -1,0 +1,188 @@
+"""Sending one message to the list exactly once: what the vote and result steps share.
+
+The ledger keeps the message's life as notes of the step, in order:
+  composed (its Message-ID, chosen once) -> sending -> sent | send-failed
+A rerun after 'sent' does nothing. After 'sending' with neither outcome the process died while
+the SMTP server had the message: the thread is searched for its Message-ID; found, it is recorded
+as sent; not found, the step refuses to send again unless told (--resend), because the list may
+simply not have archived it yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from asf_release.adapters import http, lists
+from asf_release.adapters import mail as mail_adapter
+from asf_release.context import Context
+from asf_release.errors import ConfigError, Refused, ReleaseError
+from asf_release.ledger import EventKind
+from asf_release.mailtext import Head
+from asf_release.steps.base import Step
+
+
+@dataclass(frozen=True)
+class MailState:
+    message_id: str | None = None  # chosen once, kept by every rerun
+    sent_at: datetime | None = None
+    sent_how: str = ""
+    attempt_open: bool = False  # a send started and neither finished nor failed
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message: EmailMessage | None
+    file: Path | None
+    message_id: str
+    sent: bool
+    sent_at: datetime | None
+    changed: bool
+    how: str = ""
+
+
+def mail_state(ctx: Context, step: Step) -> MailState:
+    state = MailState()
+    for event in ctx.ledger.events(step.release, step.name):
+        if event.kind is not EventKind.NOTE or event.rc != step.rc or "mail" not in event.data:
+            continue
+        data, what = event.data, event.data["mail"]
+        if what == "composed":
+            state = MailState(data["message_id"], None, "", False, data.get("file"))
+        elif what == "sending":
+            state = MailState(state.message_id, None, "", True, state.file)
+        elif what == "send-failed":
+            state = MailState(state.message_id, None, "", False, state.file)
+        elif what == "sent":
+            when = datetime.fromisoformat(data["date"])
+            state = MailState(data["message_id"], when, data.get("how", ""), False, state.file)
+    return state
+
+
+def note(ctx: Context, step: Step, **data: Any) -> None:
+    step.record(ctx, EventKind.NOTE, data)
+
+
+def sender(ctx: Context) -> str:
+    """The From address: [smtp] sender, else the release manager at apache.org."""
+    settings = ctx.profile.smtp
+    if settings.sender:
+        return mail_adapter.header_safe("sender", settings.sender)
+    person = ctx.profile.release_manager
+    if person.apache_id:
+        return formataddr((person.name, f"{person.apache_id}@apache.org"))
+    raise ConfigError(
+        "no sender address for the mail",
+        "set [smtp] sender (or [release_manager] apache_id) in your personal config",
+        key="smtp.sender",
+    )
+
+
+def new_message_id(from_address: str) -> str:
+    domain = from_address.rsplit("@", 1)[-1].strip(">").strip() if "@" in from_address else "localhost"
+    return make_msgid(domain=domain)
+
+
+def deliver(
+    ctx: Context,
+    step: Step,
+    *,
+    stem: str,
+    build: Callable[[str, datetime], EmailMessage],
+    send: bool,
+    resend: bool,
+    find: Callable[[str], Head | None],
+) -> Delivery:
+    """Compose (Message-ID recorded first), keep in the outbox, and send at most once."""
+    state = mail_state(ctx, step)
+    if state.sent_at is not None and state.message_id:
+        return Delivery(
+            None, _outbox_file(ctx, stem), state.message_id, True, state.sent_at, False, state.sent_how
+        )
+    message_id = state.message_id
+    if message_id is None:
+        message_id = new_message_id(sender(ctx))
+        note(ctx, step, mail="composed", message_id=message_id, file=str(_outbox_file(ctx, stem)))
+    if state.attempt_open:
+        found = find(message_id)
+        if found is not None:
+            when = found.date or ctx.now()
+            note(
+                ctx,
+                step,
+                mail="sent",
+                message_id=message_id,
+                date=when.isoformat(),
+                how="found in the thread",
+            )
+            return Delivery(
+                None, _outbox_file(ctx, stem), message_id, True, when, True, "found in the thread"
+            )
+        if not resend:
+            raise Refused(
+                f"an earlier run handed this message ({message_id}) to the mail server and stopped before "
+                "knowing whether it was accepted, and the thread does not show it",
+                "look for it in the list archive; if it is not there, run the same command with --resend",
+            )
+    date = ctx.now()
+    message = build(message_id, date)
+    path = mail_adapter.write_outbox(message, ctx.outbox, stem)
+    if not send:
+        return Delivery(message, path, message_id, False, None, True)
+    settings = ctx.profile.smtp
+    secret = mail_adapter.password(settings, ctx.env)
+    note(ctx, step, mail="sending", message_id=message_id, date=date.isoformat())
+    try:
+        mail_adapter.send(message, settings, secret)
+    except ReleaseError as error:
+        note(ctx, step, mail="send-failed", message_id=message_id, error=error.message)
+        raise
+    note(ctx, step, mail="sent", message_id=message_id, date=date.isoformat(), how="sent by SMTP")
+    return Delivery(message, path, message_id, True, date, True, "sent by SMTP")
+
+
+def _outbox_file(ctx: Context, stem: str) -> Path:
+    return ctx.outbox / f"{stem}.eml"
+
+
+def thread_location(ctx: Context, explicit: str | None = None, vote_id: str | None = None) -> str | None:
+    """Where the vote thread is read: --thread, else vote.thread, else PonyMail by the VOTE's id."""
+    if explicit:
+        return explicit
+    configured = ctx.profile.vote.thread
+    if configured:
+        if (
+            http.kind(configured) == "file"
+            and ctx.profile.root
+            and not Path(configured).expanduser().is_absolute()
+        ):
+            return str(ctx.profile.root / configured)
+        return configured
+    if vote_id:
+        return lists.ponymail_thread_url(ctx.profile.mail.ponymail_api, vote_id)
+    return None
+
+
+def local_thread(ctx: Context, explicit: str | None = None) -> str | None:
+    """The thread's location when reading it costs no network (a file the sandbox or person keeps)."""
+    location = thread_location(ctx, explicit)
+    if location and http.kind(location) == "file" and http.local_path(location).exists():
+        return location
+    return None
+
+
+def find_in(location: str | None, message_id: str) -> Head | None:
+    """The message with this id in the thread, or None (also when the thread cannot be read)."""
+    if not location:
+        return None
+    try:
+        with lists.open_source(location) as source:
+            return lists.contains(source, message_id)
+    except ReleaseError:
+        return None

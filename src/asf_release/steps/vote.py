@@ -1,0 +1,218 @@
+"""vote: compose the [VOTE] message from the ledger's facts, keep it in the outbox, send it once.
+
+Its sending time is the vote's start. The thread is checked before sending: a [VOTE] for this
+candidate already there (sent by hand, or by a run whose ledger entry was lost) is adopted, never
+sent a second time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from asf_release import templates
+from asf_release.adapters import mail as mail_adapter
+from asf_release.context import Context
+from asf_release.mailtext import Head
+from asf_release.steps import candidate as candidate_module
+from asf_release.steps import mailing
+from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
+from asf_release.version import Version
+
+
+class VoteStep(Step):
+    name = "vote"
+    title = "Call the vote"
+
+    def __init__(
+        self, version: Version, rc: int | None = None, *, send: bool = False, resend: bool = False
+    ) -> None:
+        super().__init__(version, rc)
+        self.send = send
+        self.resend = resend
+
+    @property
+    def stem(self) -> str:
+        return f"vote-{self.version}-rc{self.rc}"
+
+    def subject(self, ctx: Context) -> str:
+        return ctx.profile.fmt("mail.vote_subject", **self.version.placeholders(), rc=self.rc)
+
+    def command(self) -> str:
+        return f"asf-release vote {self.version} --rc {self.rc} --send"
+
+    # --- plan / run / done --------------------------------------------------------------------
+    def plan(self, ctx: Context) -> Plan:
+        state = mailing.mail_state(ctx, self)
+        if state.sent_at is not None:
+            return Plan(self.name, [], [f"the [VOTE] message was sent {_when(state.sent_at)}"])
+        candidate_module.load(ctx, self.version, self._rc)  # refuses, naming the command, when facts lack
+        path = ctx.outbox / f"{self.stem}.eml"
+        actions = [Action(f"write the [VOTE] message '{self.subject(ctx)}' to {path}")]
+        if self.send:
+            smtp = ctx.profile.smtp
+            who = f" as {smtp.user}" if smtp.user else ""
+            actions.append(
+                Action(
+                    f"send it to {ctx.profile.mail.dev_list} through {smtp.host}:{smtp.port} ({smtp.security}){who}"
+                )
+            )
+        notes = [] if self.send else ["add --send to send it; until then it waits in the outbox"]
+        return Plan(self.name, actions, notes)
+
+    def run(self, ctx: Context) -> Outcome:
+        found = self._adopt(ctx) if self.send else None
+        if found is not None:
+            return found
+        delivery = mailing.deliver(
+            ctx,
+            self,
+            stem=self.stem,
+            build=lambda message_id, date: self.compose(ctx, message_id, date),
+            send=self.send,
+            resend=self.resend,
+            find=lambda message_id: mailing.find_in(
+                mailing.thread_location(ctx, None, message_id), message_id
+            ),
+        )
+        facts: dict[str, Any] = {
+            "message_id": delivery.message_id,
+            "subject": self.subject(ctx),
+            "to": ctx.profile.mail.dev_list,
+            "file": str(delivery.file) if delivery.file else "",
+            "sent": delivery.sent,
+        }
+        if delivery.sent and delivery.sent_at:
+            facts["start"] = delivery.sent_at.isoformat()
+            summary = f"sent to {ctx.profile.mail.dev_list} {_when(delivery.sent_at)}: the vote is open"
+            if not delivery.changed:
+                summary = f"already sent {_when(delivery.sent_at)}"
+        else:
+            summary = f"written to {delivery.file}; not sent (add --send)"
+        details = [f"Message-ID {delivery.message_id}", f"Subject: {self.subject(ctx)}"]
+        if delivery.how == "found in the thread":
+            details.append("an earlier run's message was found in the thread: not sent again")
+        return Outcome(self.name, summary, facts, delivery.changed, details)
+
+    def done(self, ctx: Context) -> Check:
+        state = mailing.mail_state(ctx, self)
+        if state.sent_at is not None and state.message_id:
+            detail = f"sent {_when(state.sent_at)}, Message-ID {state.message_id}"
+            local = mailing.local_thread(ctx)
+            if local and mailing.find_in(local, state.message_id) is None:
+                detail += "; not in the thread yet"
+            return Check(State.DONE, detail)
+        found = self._in_thread(ctx)
+        if found is not None:
+            return Check(State.DONE, f"in the thread: sent {_when(found.date)} by {found.sender.label()}")
+        if state.attempt_open:
+            return Check(State.INTERRUPTED, "a send stopped midway: run again to check the thread and finish")
+        path = ctx.outbox / f"{self.stem}.eml"
+        if path.exists():
+            return Check(State.PENDING, f"written to {path}, not sent yet")
+        return Check(State.PENDING, "the [VOTE] message is not written yet")
+
+    # --- the message --------------------------------------------------------------------------
+    @property
+    def _rc(self) -> int:
+        assert self.rc is not None, "the CLI resolves the RC number"
+        return self.rc
+
+    def compose(self, ctx: Context, message_id: str, date: datetime) -> EmailMessage:
+        profile = ctx.profile
+        rc = candidate_module.load(ctx, self.version, self._rc)
+        image = None
+        if rc.image is not None:
+            url = profile.fmt(
+                "docker.image_url",
+                repository=rc.image.repository,
+                version=rc.image.tag or str(self.version),
+                digest=rc.image.digest.replace(":", "-"),
+            )
+            image = {"reference": rc.image.reference, "url": url}
+        body = templates.render(
+            profile,
+            "vote",
+            product=profile.project.product,
+            version=str(self.version),
+            rc=self._rc,
+            tag=rc.tag,
+            tag_url=profile.fmt("git.tag_url", tag=rc.tag),
+            commit=rc.commit,
+            commit_url=profile.fmt("git.commit_url", sha=rc.commit),
+            rc_url=rc.url + "/",
+            artifacts=rc.artifacts,
+            signing_key=rc.signing_key,
+            signer=rc.signer or profile.release_manager.name,
+            keys_url=profile.dist.keys_url,
+            image=image,
+            min_hours=profile.vote.min_hours,
+            rule=_rule_words(ctx),
+            verify_guide_url=profile.project.verify_guide_url,
+            website=profile.project.website,
+            release_manager=profile.release_manager.name or mailing.sender(ctx),
+        )
+        return mail_adapter.compose(
+            subject=self.subject(ctx),
+            sender=mailing.sender(ctx),
+            to=[profile.mail.dev_list],
+            body=body,
+            date=date,
+            message_id=message_id,
+        )
+
+    def preview(self, ctx: Context) -> EmailMessage:
+        """The message as it would be written, for --dry-run (its Message-ID is not kept)."""
+        return self.compose(ctx, "<preview@asf-release>", ctx.now())
+
+    # --- the thread ---------------------------------------------------------------------------
+    def _in_thread(self, ctx: Context) -> Head | None:
+        """A [VOTE] for this candidate in the thread the person keeps locally, if any."""
+        from asf_release.steps.tally import find_vote
+
+        local = mailing.local_thread(ctx)
+        return find_vote(ctx.profile, local, self.version, self._rc) if local else None
+
+    def _adopt(self, ctx: Context) -> Outcome | None:
+        state = mailing.mail_state(ctx, self)
+        if state.sent_at is not None:
+            return None
+        found = self._in_thread(ctx)
+        if found is None or (
+            state.message_id and found.message_id == state.message_id and not state.attempt_open
+        ):
+            return None
+        when = found.date or ctx.now()
+        mailing.note(ctx, self, mail="composed", message_id=found.message_id, file="")
+        mailing.note(
+            ctx,
+            self,
+            mail="sent",
+            message_id=found.message_id,
+            date=when.isoformat(),
+            how="found in the thread",
+        )
+        return Outcome(
+            self.name,
+            f"the thread already holds this [VOTE], sent {_when(when)} by {found.sender.label()}: not sent again",
+            {
+                "message_id": found.message_id,
+                "subject": found.subject,
+                "sent": True,
+                "start": when.isoformat(),
+            },
+            True,
+            [f"Message-ID {found.message_id}"],
+        )
+
+
+def _rule_words(ctx: Context) -> str:
+    vote = ctx.profile.vote
+    if vote.rule == "asf":
+        return f"at least {vote.min_binding_approvals} binding +1 votes and more binding +1 than -1 votes"
+    return f"at least {vote.min_binding_approvals} binding +1 votes and no binding -1"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M %Z").strip() if moment else "at an unknown time"

@@ -1,0 +1,504 @@
+"""Ballots, the vote thread and the tally rules. Pure: data in, verdict out, no I/O.
+
+Three questions, answered in order and each with its reasons:
+1. which messages belong to the vote (select_thread): replies to the [VOTE] by In-Reply-To and
+   References, then by subject; the [RESULT] closes the vote and later messages do not count;
+2. what each message says (read_ballot): only the lines its sender wrote, not quoted text, not the
+   template's checkboxes, not a signature; '+1', '+1 (binding)', '-0', '+0.5'...;
+3. what the votes add up to (count): binding means on the PMC roster, whatever the message claims;
+   one vote per person, the last; the profile's rule and minimum hours give the verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from asf_release.mailtext import Head, Sender, is_reply_subject, visible
+from asf_release.roster import Roster
+
+# --- 1. the thread ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    root: Head
+    replies: list[Head]  # the messages that may carry a vote, oldest first
+    result: Head | None = None
+    after_result: list[Head] = field(default_factory=list)
+    by_subject: frozenset[str] = frozenset()  # Message-IDs joined by subject alone
+    other_roots: list[Head] = field(default_factory=list)
+    root_by_subject: bool = False  # the VOTE's Message-ID was not known or not found
+
+
+def _order(head: Head) -> tuple[float, int]:
+    return (head.date.timestamp() if head.date else float("inf"), head.position)
+
+
+def select_thread(
+    heads: Iterable[Head],
+    *,
+    vote_subject: re.Pattern[str],
+    result_subject: re.Pattern[str],
+    vote_id: str | None = None,
+) -> Selection | None:
+    """The [VOTE] message, its replies and its [RESULT] among all heads; None without a VOTE."""
+    by_id: dict[str, Head] = {}
+    children: dict[str, list[Head]] = {}
+    candidates: list[Head] = []
+    results: list[Head] = []
+    same_subject: list[Head] = []
+    for head in heads:
+        by_id.setdefault(head.message_id, head)
+        for parent in set(head.parents):
+            children.setdefault(parent, []).append(head)
+        subject = head.normalized_subject
+        if vote_subject.match(subject):
+            (same_subject if is_reply_subject(head.subject) else candidates).append(head)
+        elif result_subject.match(subject) or _is_result_of(subject, vote_subject):
+            results.append(head)
+
+    root = by_id.get(vote_id) if vote_id else None
+    root_by_subject = root is None
+    if root is None:
+        if not candidates:
+            return None
+        root = max(candidates, key=_order)  # a VOTE sent again (cancelled, resent): the latest counts
+    others = [c for c in candidates if c is not root]
+
+    linked: dict[str, Head] = {}
+    queue = [root.message_id]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            if child.message_id not in linked and child is not root:
+                linked[child.message_id] = child
+                queue.append(child.message_id)
+    start = _order(root)
+    joined = {
+        h.message_id: h
+        for h in same_subject
+        if h.message_id not in linked and h is not root and _order(h) >= start
+    }
+    members = {**linked, **joined}
+
+    own_results = [
+        r
+        for r in results
+        if not is_reply_subject(r.subject) and (r.message_id in members or _order(r) >= start)
+    ]
+    result = min(own_results, key=_order) if own_results else None
+    result_ids = {r.message_id for r in results}
+    replies, after = [], []
+    for head in sorted(members.values(), key=_order):
+        if result is not None and _order(head) > _order(result):
+            after.append(head)
+        elif head.message_id not in result_ids:
+            replies.append(head)
+    return Selection(
+        root,
+        replies,
+        result,
+        after,
+        frozenset(joined),
+        sorted(others, key=_order),
+        root_by_subject,
+    )
+
+
+def _is_result_of(subject: str, vote_subject: re.Pattern[str]) -> bool:
+    """'[result] [vote] ...' or '[result][vote] ...' for this vote, whatever the profile says."""
+    found = re.match(r"^\[result\]\s*(.*)$", subject)
+    return bool(found and vote_subject.match(found.group(1)))
+
+
+# --- 2. one message ---------------------------------------------------------------------------
+
+
+class Claim(StrEnum):
+    BINDING = "binding"
+    NON_BINDING = "non-binding"
+    NONE = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message says: its vote (if any) and why."""
+
+    raw: str | None  # the vote as written: "+1", "-0", "+0.5"
+    claim: Claim = Claim.NONE
+    line: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def value(self) -> Decimal | None:
+        return Decimal(self.raw) if self.raw is not None else None
+
+    @property
+    def sign(self) -> str | None:
+        """'+1', '0' or '-1': fractional votes count by their sign, +0 and -0 as 0."""
+        if self.value is None:
+            return None
+        return "+1" if self.value > 0 else "-1" if self.value < 0 else "0"
+
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
+# A vote at the start of a line: "+1", "- +1 (binding)", "[X] +1 approve", "Vote: -1", "+0.5".
+_LINE_VOTE = re.compile(
+    r"^\s*(?:[*•]\s+|-\s+(?=[+-]))?(?:\[\s*[xX✓✔☑✅]\s*\]\s*)?(?:(?:my\s+)?vote\s*(?:is)?\s*[:=]?\s*)?"
+    rf"(?P<vote>{_NUMBER})(?P<rest>(?:[^\w.%]|\.(?!\d)).*|)$",
+    re.I,
+)
+# A vote inside a sentence: only with words that make it a vote.
+_SENTENCE_VOTES = [
+    re.compile(
+        r"(?:\bmy\s+(?:vote\s+(?:is\s+)?)?|\bi\s+vote\s+|\bvoting\s+|\bvote\s*:\s*|\bi(?:'m|\s+am)\s+)"
+        r"(?P<vote>[+-](?:\d+(?:\.\d+)?|\.\d+))(?![\d.]*\d)",
+        re.I,
+    ),
+    re.compile(
+        r"(?<![\w+\-.])(?P<vote>[+-](?:\d+(?:\.\d+)?|\.\d+))(?![\d.]*\d)\s*[(\[]?\s*(?:non[- ]?)?binding\b",
+        re.I,
+    ),
+    re.compile(r"(?<![\w+\-.])(?P<vote>[+-](?:\d+(?:\.\d+)?|\.\d+))(?![\d.]*\d)\s+from\s+me\b", re.I),
+]
+_TEMPLATE_OPTION = re.compile(r"^\s*[-–:]?\s*(?:approve|no opinion|disapprove)\b", re.I)
+_BARE_ZERO_REST = re.compile(r"^\s*(?:$|[(\[,.;:!]|-\s|–|(?:non[- ]?)?binding\b|no\s+opinion)", re.I)
+_NON_BINDING = re.compile(r"\bnon[- ]?binding\b", re.I)
+_BINDING = re.compile(r"\bbinding\b", re.I)
+
+
+def read_ballot(text: str) -> Reading:
+    """The vote in a message body (already decoded to text), with notes on what was set aside."""
+    seen = visible(text)
+    notes: list[str] = []
+    found: list[tuple[str, str, str]] = []  # (raw, rest of line, line)
+    options: list[tuple[str, str, str]] = []
+    for line in seen.lines:
+        match = _LINE_VOTE.match(line)
+        if not match:
+            continue
+        raw, rest = match.group("vote"), match.group("rest")
+        if not _is_vote_number(raw, rest):
+            continue
+        (
+            options if _TEMPLATE_OPTION.match(rest) and "[" not in line[: match.start("vote")] else found
+        ).append((raw, rest, line.strip()))
+    if options and len({_canonical(o[0]) for o in options}) > 1:
+        notes.append("the vote options were copied without one being marked: not read as a vote")
+    elif not found:
+        found = options  # one option line alone ("+1 approve") is that voter's choice
+    if not found:
+        for line in seen.lines:
+            for pattern in _SENTENCE_VOTES:
+                match = pattern.search(line)
+                if match and _is_vote_number(match.group("vote"), "x"):
+                    found.append((match.group("vote"), line[match.end("vote") :], line.strip()))
+                    break
+            if found:
+                break
+    if not found:
+        if _quoted_vote(seen.quoted):
+            notes.append("a vote appears only in quoted text: not counted")
+        return Reading(None, notes=tuple(notes))
+    raw, rest, line = found[0]
+    distinct = list(dict.fromkeys(_canonical(r) for r, _, _ in found))
+    if len(distinct) > 1:
+        notes.append(f"several votes in one message ({', '.join(distinct)}): the first one counts")
+    claim = _claim(rest) or _claim("\n".join(seen.lines)) or Claim.NONE
+    return Reading(_canonical(raw), claim, line, tuple(notes))
+
+
+def _is_vote_number(raw: str, rest: str) -> bool:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return False
+    if abs(value) > 1:
+        return False  # "+2", "+100", a date, a count
+    if raw[0] not in "+-":
+        return value == 0 and bool(_BARE_ZERO_REST.match(rest))  # a bare "0" only when alone
+    return True
+
+
+def _canonical(raw: str) -> str:
+    """'+1.0' -> '+1', '.5' -> '+0.5', '0' -> '0': the vote as people write it."""
+    value = Decimal(raw)
+    sign = "-" if raw.startswith("-") else "+" if raw.startswith("+") or value > 0 else ""
+    magnitude = format(abs(value).normalize(), "f")
+    return f"{sign}{magnitude}"
+
+
+def _claim(text: str) -> Claim | None:
+    if _NON_BINDING.search(text):
+        return Claim.NON_BINDING
+    if _BINDING.search(text):
+        return Claim.BINDING
+    return None
+
+
+def _quoted_vote(quoted: Sequence[str]) -> bool:
+    for line in quoted:
+        match = _LINE_VOTE.match(line.lstrip("> \t"))
+        if (
+            match
+            and _is_vote_number(match.group("vote"), match.group("rest"))
+            and not _TEMPLATE_OPTION.match(match.group("rest"))
+        ):
+            return True
+    return False
+
+
+# --- 3. the count -----------------------------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """'kvrocks': at least N binding +1 and no binding -1.
+    'asf': at least N binding +1 and more binding +1 than binding -1."""
+
+    name: str
+    min_binding_approvals: int
+    min_hours: int
+
+    def describe(self) -> str:
+        if self.name == "asf":
+            return (
+                f"at least {self.min_binding_approvals} binding +1 and more binding +1 than binding -1, "
+                f"after at least {self.min_hours} hours"
+            )
+        return f"at least {self.min_binding_approvals} binding +1 and no binding -1, after at least {self.min_hours} hours"
+
+    def approved(self, plus: int, minus: int) -> bool:
+        if plus < self.min_binding_approvals:
+            return False
+        return minus == 0 if self.name == "kvrocks" else plus > minus
+
+    def blocked(self, plus: int, minus: int) -> bool:
+        """The binding -1s alone stop the release, whatever more +1s come."""
+        return minus > 0 if self.name == "kvrocks" else False
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One counted message: who sent it, when, and what it says."""
+
+    head: Head
+    reading: Reading
+
+
+@dataclass(frozen=True)
+class Voter:
+    key: str  # the person: roster uid, else address
+    name: str
+    email: str
+    vote: str  # "+1", "0", "-1"
+    raw: str  # as written: "+0.5", "-0"
+    binding: bool
+    at: datetime | None
+    message_id: str
+    history: tuple[str, ...] = ()  # earlier votes of this person, oldest first
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "email": self.email,
+            "vote": self.vote,
+            "binding": self.binding,
+            "raw": self.raw,
+            "at": self.at.isoformat() if self.at else None,
+            "message_id": self.message_id,
+            "changed_from": list(self.history),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A message that counted for nothing, and why."""
+
+    sender: str
+    at: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    verdict: Verdict
+    rule: Rule
+    voters: list[Voter]
+    start: datetime
+    now: datetime
+    closed_at: datetime | None  # the [RESULT]'s date, when there is one
+    missing: list[str] = field(default_factory=list)  # what keeps the vote open or failed
+    notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def counts(self, binding: bool) -> dict[str, int]:
+        out = {"+1": 0, "0": 0, "-1": 0}
+        for voter in self.voters:
+            if voter.binding == binding:
+                out[voter.vote] += 1
+        return out
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.start + timedelta(hours=self.rule.min_hours)
+
+    @property
+    def hours_open(self) -> float:
+        end = self.closed_at or self.now
+        return (end - self.start).total_seconds() / 3600
+
+    def names(self, vote: str, binding: bool) -> list[str]:
+        return [v.name for v in self.voters if v.vote == vote and v.binding == binding]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "binding": self.counts(True),
+            "non_binding": self.counts(False),
+            "voters": [v.to_json() for v in self.voters],
+            "rule": self.rule.describe(),
+            "start": self.start.isoformat(),
+            "closes_at": self.closes_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "now": self.now.isoformat(),
+            "missing": self.missing,
+            "notes": self.notes,
+            "skipped": [
+                {"sender": s.sender, "at": s.at.isoformat() if s.at else None, "reason": s.reason}
+                for s in self.skipped
+            ],
+        }
+
+
+def count(
+    ballots: Sequence[Ballot],
+    roster: Roster,
+    rule: Rule,
+    *,
+    start: datetime,
+    now: datetime,
+    closed_at: datetime | None = None,
+    notes: Sequence[str] = (),
+    skipped: Sequence[Skipped] = (),
+) -> Tally:
+    """Count the ballots (oldest first) of one thread into a verdict.
+
+    notes and skipped come from reading the thread (joined by subject, after the RESULT...)."""
+    latest: dict[str, Voter] = {}
+    skipped = list(skipped)
+    notes = list(notes)
+    for ballot in ballots:
+        head, reading = ballot.head, ballot.reading
+        sender = head.sender
+        if reading.sign is None or reading.raw is None:
+            reason = "; ".join(reading.notes) or "no vote in this message"
+            skipped.append(Skipped(sender.label(), head.date, reason))
+            continue
+        voter = _voter(ballot, sender, roster, reading.raw, reading.sign)
+        earlier = latest.get(voter.key)
+        if earlier is not None:
+            history = (*earlier.history, earlier.raw)
+            voter = replace(voter, history=history)
+        latest[voter.key] = voter
+    voters = sorted(latest.values(), key=lambda v: (not v.binding, v.at.timestamp() if v.at else 0))
+    for voter in voters:
+        if voter.history and voter.history[-1] != voter.raw:
+            notes.append(f"{voter.name} changed their vote: {' → '.join((*voter.history, voter.raw))}")
+    tally = Tally(Verdict.OPEN, rule, voters, start, now, closed_at, skipped=skipped, notes=notes)
+    verdict, missing = _verdict(tally)
+    return Tally(verdict, rule, voters, start, now, closed_at, missing, notes, skipped)
+
+
+def _voter(ballot: Ballot, sender: Sender, roster: Roster, raw: str, sign: str) -> Voter:
+    reading = ballot.reading
+    notes = list(reading.notes)
+    found = roster.identify(sender)
+    if found is not None:
+        member = found.member
+        binding = member.pmc
+        key, name = member.uid, member.name
+        if found.how != "address":
+            notes.append(f"identified by {found.how}")
+        if sender.email not in member.all_addresses and found.how == "address":
+            notes.append(f"wrote from {sender.email}")
+    else:
+        binding = False
+        name = sender.name or sender.email
+        # an archive's hidden address ("da...@example.org") is shared by many people: add the name
+        key = f"{sender.name} {sender.email}" if sender.hidden else sender.email or sender.name
+        alike = roster.same_name(sender)
+        if alike is not None:
+            notes.append(
+                f"same name as PMC member {alike.name} ({alike.uid}), but {sender.email or 'this address'} "
+                "is not on the roster: counted as non-binding; add the address to a TOML roster if it is theirs"
+            )
+    if reading.claim is Claim.BINDING and not binding:
+        notes.append("claims 'binding' but is not on the PMC roster: counted as non-binding")
+    if reading.claim is Claim.NON_BINDING and binding:
+        notes.append("wrote 'non-binding' but is on the PMC roster: counted as binding")
+    if raw not in ("+1", "-1", "0", "+0", "-0"):
+        notes.append(f"fractional vote {raw}: counted by its sign as {sign}")
+    return Voter(
+        key=key,
+        name=name,
+        email=sender.email,
+        vote=sign,
+        raw=raw,
+        binding=binding,
+        at=ballot.head.date,
+        message_id=ballot.head.message_id,
+        notes=tuple(notes),
+    )
+
+
+def _verdict(tally: Tally) -> tuple[Verdict, list[str]]:
+    rule = tally.rule
+    binding = tally.counts(True)
+    plus, minus = binding["+1"], binding["-1"]
+    end = tally.closed_at or tally.now
+    time_left = tally.closes_at - end
+    elapsed = time_left <= timedelta(0)
+    missing: list[str] = []
+    if not elapsed:
+        what = "closed by the [RESULT]" if tally.closed_at else "still open"
+        missing.append(
+            f"{what} {_duration(end - tally.start)} after the start: "
+            f"{_duration(time_left)} short of the {rule.min_hours}-hour minimum "
+            f"(until {tally.closes_at.strftime('%Y-%m-%d %H:%M %Z')})"
+        )
+    if plus < rule.min_binding_approvals:
+        more = rule.min_binding_approvals - plus
+        missing.append(f"{more} more binding +1 (has {plus} of {rule.min_binding_approvals})")
+    if minus and (rule.name == "kvrocks" or plus <= minus):
+        who = ", ".join(tally.names("-1", True))
+        missing.append(
+            f"binding -1 from {who}: "
+            + ("the release cannot pass while it stands" if rule.name == "kvrocks" else "as many as the +1s")
+        )
+    if elapsed and rule.approved(plus, minus):
+        return Verdict.PASSED, []
+    if tally.closed_at is not None:
+        return Verdict.FAILED, missing
+    if elapsed and (rule.blocked(plus, minus) or (plus >= rule.min_binding_approvals and plus <= minus)):
+        return Verdict.FAILED, missing
+    return Verdict.OPEN, missing
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

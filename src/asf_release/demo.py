@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from asf_release import demo_prepare
 from asf_release.context import Context
 from asf_release.progress import Progress
 from asf_release.sandbox.environment import Sandbox
@@ -79,6 +80,7 @@ def stages() -> list[Stage]:
     """The demo's stages, in the order of the process. Each capability adds its own."""
     version = str(DEMO_VERSION)
     return [
+        *demo_prepare.stages(version),
         ("The effective profile", "asf-release profile", _profile),
         ("Where the release stands", f"asf-release status {version}", _status),
     ]

@@ -104,7 +104,8 @@ class Git:
     # --- working tree -----------------------------------------------------------------------
     def changed_files(self) -> list[str]:
         """Tracked files with changes, staged or not (untracked files are not counted)."""
-        out = self.out("status", "--porcelain=v1", "--untracked-files=no")
+        # not self.out(): stripping would eat the status column of the first line (" M path")
+        out = self.run("status", "--porcelain=v1", "--untracked-files=no").stdout
         return [line[3:] for line in out.splitlines() if line]
 
     def commit_all(self, message: str) -> str:

@@ -222,6 +222,7 @@ def sender(ctx: Context) -> str:
     raise ConfigError(
         "there is no sender address for the email",
         "set [smtp] sender, or [release_manager] apache_id, in your config file",
+        file=profile.origins.get("smtp.sender", "your config file"),
         key="smtp.sender",
     )
 

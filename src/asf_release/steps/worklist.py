@@ -273,7 +273,9 @@ def _reason(reason: str) -> str:
             "a decision needs a reason", 'say why with --reason "...": it is kept with the decision'
         )
     if len(text) > MAX_REASON:
-        raise UsageError(f"the reason is {len(text)} characters long", f"keep it under {MAX_REASON}")
+        raise UsageError(
+            f"the reason is too long ({len(text)} characters)", f"keep it under {MAX_REASON} characters"
+        )
     return text
 
 

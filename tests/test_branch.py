@@ -93,10 +93,14 @@ def test_a_start_that_is_not_on_unstable_or_not_a_commit_is_refused(repo: Repo) 
 
 
 def test_a_branch_only_on_the_remote_is_refused(repo: Repo) -> None:
-    repo.git("push", "--quiet", "origin", "unstable:refs/heads/2.11")
-    repo.git("fetch", "--quiet", "origin")
+    older = repo.sha("1025")
+    repo.git("push", "--quiet", "origin", f"{older}:refs/heads/2.11")  # not fetched: seen by ls-remote
     with pytest.raises(Refused, match=re.escape("origin already has a branch 2.11")):
         execute(repo.context(), BranchStep(V2110, push=True))
+    repo.git("fetch", "--quiet", "origin")  # fetched: seen without asking the remote
+    with pytest.raises(Refused, match=re.escape("origin already has a branch 2.11")):
+        execute(repo.context(), BranchStep(V2110, push=False))
+    assert repo.git("branch", "--list", "2.11") == "" and repo.remote_branch("2.11") == older
 
 
 def test_a_remote_branch_with_other_commits_is_never_overwritten(repo: Repo) -> None:
@@ -144,3 +148,10 @@ def test_the_command_refuses_a_patch_with_exit_2_and_reports_json(repo: Repo) ->
     status = json.loads(run_cli("-C", str(repo.path), "status", "2.11.0", "--json").stdout)
     states = {step["step"]: step["state"] for step in status["steps"]}
     assert states["branch"] == "done"
+
+
+@pytest.mark.parametrize("command", ["propose", "branch", "cherry-pick"])
+def test_each_command_has_help_with_an_example(command: str) -> None:
+    helped = run_cli(command, "--help")
+    assert helped.returncode == 0
+    assert "Example: asf-release " + command in helped.stdout

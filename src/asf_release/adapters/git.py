@@ -180,6 +180,17 @@ class Git:
                 found.append((sha, body))
         return found
 
+    def cherry_marks(self, left: str, right: str) -> tuple[dict[str, bool], dict[str, bool]]:
+        """The commits of left...right (merges left out), per side: sha -> True when the other side
+        has no commit with the same patch id (`git cherry`, both ways, in one patch-id pass)."""
+        marked = self.out("rev-list", "--cherry-mark", "--no-merges", f"{left}...{right}").split()
+        right_only = set(self.out("rev-list", "--right-only", "--no-merges", f"{left}...{right}").split())
+        sides: tuple[dict[str, bool], dict[str, bool]] = ({}, {})
+        for line in marked:
+            sha = line[1:]
+            sides[1 if sha in right_only else 0][sha] = line[0] != "="
+        return sides
+
     def cherry(self, upstream: str, head: str) -> list[tuple[bool, str]]:
         """Commits of head not in upstream: (True, sha) when upstream lacks an equivalent patch."""
         out = self.out("cherry", upstream, head)

@@ -17,7 +17,7 @@ from asf_release.steps.branch import BranchStep
 from asf_release.steps.cherry_pick import CherryPickStep
 from asf_release.steps.propose import ProposeStep
 from asf_release.steps.worklist import PickState, Worklist
-from asf_release.version import Version
+from asf_release.version import ReleaseKind, Version
 
 Reason = Annotated[
     str | None, typer.Option("--reason", metavar="TEXT", help="Why: kept with the decision in the ledger.")
@@ -210,8 +210,10 @@ _STATE_STYLE = {
 def _show_worklist(worklist: Worklist) -> None:
     title = f"{worklist.version}: commits on {worklist.unstable} since {worklist.branch} left it ({worklist.fork[:10]})"
     output.console.print(f"[bold]{escape(title)}[/]")
-    if worklist.deadline is None:
-        output.console.print("no cherry-pick deadline recorded")
+    if worklist.version.kind is ReleaseKind.PATCH:
+        output.console.print("a patch release: no cherry-pick period, fixes only")
+    elif worklist.deadline is None:
+        output.console.print("no cherry-pick deadline recorded (asf-release propose sets it)")
     elif worklist.period_over:
         output.console.print(
             f"[red]the period ended on {worklist.deadline.isoformat()}: only fixes may still go in[/]"

@@ -66,14 +66,13 @@ class BranchStep(Step):
                     f"asf-release never moves or deletes a branch (git branch -D {line.branch} does)",
                 )
         elif git.rev(f"refs/remotes/{remote}/{line.branch}"):
-            raise Refused(
-                f"{remote} already has a branch {line.branch}, and this checkout does not",
-                f"take it: git branch {line.branch} {remote}/{line.branch}; then run again",
-            )
+            raise _only_on_remote(remote, line.branch)
         remote_head = None
         push_commits = 0
         if self.push:
             remote_head = _remote_head(ctx, remote, line.branch)
+            if remote_head and line.branch_head is None:
+                raise _only_on_remote(remote, line.branch)
             local = line.branch_head or start
             if remote_head and remote_head != local:
                 if not git.is_ancestor(remote_head, local):
@@ -181,6 +180,13 @@ class BranchStep(Step):
         return Check(
             State.DONE, f"{branch} on {remote} at {remote_head[:10]}, here at {local[:10]}: they differ"
         )
+
+
+def _only_on_remote(remote: str, branch: str) -> Refused:
+    return Refused(
+        f"{remote} already has a branch {branch}, and this checkout does not",
+        f"take it (git fetch {remote}; git branch {branch} {remote}/{branch}), then run again",
+    )
 
 
 def _remote_head(ctx: Context, remote: str, branch: str) -> str | None:

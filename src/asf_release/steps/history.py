@@ -5,8 +5,10 @@ trailers, so a commit picked by hand is recognised).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from asf_release.adapters.git import Commit, Git
 from asf_release.context import Context
@@ -122,15 +124,32 @@ def commits(git: Git, revision_range: str) -> list[Commit]:
 def twins(git: Git, branch: str, head: str) -> tuple[set[str], set[str]]:
     """(commits of head, since it forked from branch, that branch already carries; commits of
     branch, since the fork, that head carries). Compared by patch id and by -x trailers."""
-    on_branch = {sha for new, sha in git.cherry(branch, head) if not new}
-    on_head = {sha for new, sha in git.cherry(head, branch) if not new}
+    branch_sha, head_sha = git.rev(branch), git.rev(head)
+    if branch_sha is None or head_sha is None:
+        return set(), set()
+    on_branch, on_head = _twins(git.root, branch_sha, head_sha)
+    return set(on_branch), set(on_head)
+
+
+def clear_cache() -> None:
+    """Forget the remembered comparisons (for measurements)."""
+    _twins.cache_clear()
+
+
+@functools.lru_cache(maxsize=32)
+def _twins(root: Path, branch: str, head: str) -> tuple[frozenset[str], frozenset[str]]:
+    # keyed by commit ids, which never change meaning: safe to remember within a process
+    git = Git(root)
+    branch_side, head_side = git.cherry_marks(branch, head)
+    on_branch = {sha for sha, alone in head_side.items() if not alone}
+    on_head = {sha for sha, alone in branch_side.items() if not alone}
     fork = git.merge_base(branch, head)
     if fork:
         for sha, body in git.log_bodies(f"{fork}..{branch}"):
             for found in _PICKED_FROM.finditer(body):
                 on_branch.add(found["sha"])
                 on_head.add(sha)
-    return on_branch, on_head
+    return frozenset(on_branch), frozenset(on_head)
 
 
 def remote_behind(git: Git, remote: str, branch: str) -> int:

@@ -195,7 +195,7 @@ class ProposeStep(Step):
         sent = _sent(ctx, self.version)
         eml = outbox_file(ctx, self.version, EMAIL)
         markdown = outbox_file(ctx, self.version, MARKDOWN)
-        if sent and eml.exists():
+        if sent:
             return Check(State.DONE, f"sent to {sent.data.get('to')} on {sent.at.date().isoformat()}")
         if eml.exists():
             return Check(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from asf_release.context import Context
-from asf_release.errors import Refused, UsageError
+from asf_release.errors import ExternalError, Refused, UsageError
 from asf_release.ledger import EventKind
 from asf_release.steps import worklist
 from asf_release.steps.base import Outcome, State, execute
@@ -209,6 +209,22 @@ def test_a_dirty_checkout_is_refused_and_left_untouched(period: Repo) -> None:
     assert period.git("rev-parse", "2.11") == period.git("rev-parse", "origin/2.11")
 
 
+def test_an_untracked_file_in_the_way_stops_the_pick_and_leaves_the_branch(repo: Repo) -> None:
+    ctx = repo.context()
+    execute(ctx, BranchStep(V2110, push=False))
+    (repo.path / "NEWS.md").write_text("from unstable\n")
+    repo.git("add", "NEWS.md")
+    repo.git("commit", "--quiet", "-m", "fix: add the NEWS file (#1100)")
+    repo.git("checkout", "--quiet", "2.11")
+    before = repo.git("rev-parse", "HEAD")
+    (repo.path / "NEWS.md").write_text("my own notes, not tracked\n")
+    with pytest.raises(ExternalError, match="failed") as failed:
+        execute(ctx, CherryPickStep(V2110))
+    assert "untracked" in failed.value.message
+    assert repo.git("rev-parse", "HEAD") == before
+    assert (repo.path / "NEWS.md").read_text() == "my own notes, not tracked\n"
+
+
 def test_someone_elses_cherry_pick_in_progress_is_refused(period: Repo) -> None:
     ctx = period.context()
     period.git("checkout", "--quiet", "2.11")
@@ -300,3 +316,27 @@ def test_the_command_lists_decides_and_applies(repo: Repo) -> None:
     status = json.loads(run_cli(*project, "status", "2.11.0", "--json").stdout)
     cherry = next(s for s in status["steps"] if s["step"] == "cherry-pick")
     assert cherry["state"] == "pending" and "open until" in cherry["detail"]
+
+
+def test_after_the_deadline_the_list_says_only_fixes_may_go_in(repo: Repo) -> None:
+    period = _period(repo)
+    ctx = period.context()
+    # a period that ended long ago (set directly: the command refuses a deadline in the past)
+    ctx.ledger.append(
+        "2.11.0", "cherry-pick", EventKind.DECISION, {"deadline": "2020-01-31", "reason": "test"}
+    )
+    listed = run_cli("-C", str(period.path), "cherry-pick", "2.11.0", "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert "the period ended on 2020-01-31: only fixes may still go in" in listed.stdout
+    assert "too late" in listed.stdout
+
+
+def test_the_sample_period_commits_are_made_once_and_the_checkout_is_kept(repo: Repo) -> None:
+    repo.git("checkout", "--quiet", "2.10")
+    first = repo.period()
+    assert list(first) == ["1030", "1031", "1032", "1033", "1034"]
+    assert repo.git("rev-parse", "--abbrev-ref", "HEAD") == "2.10"
+    tip = repo.git("rev-parse", "unstable")
+    assert repo.remote_branch("unstable") == tip
+    assert repo.period() == first
+    assert repo.git("rev-parse", "unstable") == tip

@@ -153,7 +153,8 @@ class Git:
             return CherryPick(sha, self.head())
         conflicts = self.unmerged_files()
         empty = not conflicts and "now empty" in done.stderr + done.stdout
-        self.run("cherry-pick", "--abort")
+        if self.rev("CHERRY_PICK_HEAD"):  # git may also refuse before starting (a file in the way)
+            self.run("cherry-pick", "--abort")
         return CherryPick(sha, None, conflicts, empty, (done.stderr or done.stdout).strip())
 
     # --- history ----------------------------------------------------------------------------

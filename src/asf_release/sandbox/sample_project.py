@@ -8,8 +8,9 @@ History (on the unstable branch, with the profile's names):
   feat, perf, fix                  -> branch 2.10, release 2.10.0
   fix (#1020, cherry-picked into 2.10 -> release 2.10.1), feat, security fix, ci,
   fix (#1024, cherry-picked into 2.10 by hand, unreleased), feat, build, refactor, chore
-add_period_commits() then plays the community during a cherry-pick period: two fixes and a
-security fix that apply cleanly, a feature, and a fix that conflicts unless that feature is picked.
+add_period_commits() then plays the community during a cherry-pick period (once, however often
+it is called): a fix and a security fix that apply cleanly, a feature, a fix that conflicts unless
+that feature is picked, and a docs change.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from asf_release.errors import Refused, UsageError
+from asf_release.ledger import EventKind
 from asf_release.steps.base import Outcome, Plan, State, execute
 from asf_release.steps.branch import BranchStep
 from asf_release.version import Version
@@ -59,6 +60,19 @@ def test_a_branch_that_moved_on_with_cherry_picks_is_still_the_same_branch(repo:
     assert [a.summary for a in plan.actions] == ["fast-forward (1 new commits) 2.11 on origin"]
     execute(ctx, BranchStep(V2110, push=True))
     assert repo.remote_branch("2.11") == repo.git("rev-parse", "2.11")
+
+
+def test_a_run_stopped_after_creating_the_branch_is_finished_by_the_next(repo: Repo) -> None:
+    ctx = repo.context()
+    start = repo.git("rev-parse", "unstable")
+    # what a run killed between `git branch` and its result leaves: its intent, its note, the branch
+    ctx.ledger.append("2.11.0", "branch", EventKind.INTENT, {"actions": ["create", "push"]})
+    ctx.ledger.append("2.11.0", "branch", EventKind.NOTE, {"start": start})
+    repo.git("branch", "--no-track", "2.11", start)
+    repo.period()  # meanwhile unstable moved on
+    outcome = execute(ctx, BranchStep(V2110, push=True))
+    assert isinstance(outcome, Outcome) and outcome.facts["start"] == start
+    assert repo.remote_branch("2.11") == start
 
 
 def test_a_branch_that_starts_elsewhere_is_refused_and_left_alone(repo: Repo) -> None:

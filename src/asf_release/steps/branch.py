@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from asf_release.context import Context
 from asf_release.errors import Refused, UsageError
+from asf_release.ledger import EventKind
 from asf_release.steps import history
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.version import ReleaseKind, Version
@@ -27,7 +28,8 @@ class Survey:
     local: str | None  # the local branch's commit
     remote: str
     remote_head: str | None  # the remote's commit for the branch (None: not there, or not asked)
-    push_commits: int  # commits the push adds to the remote
+    needs_push: bool  # the remote lacks the branch, or is behind the local one
+    new_commits: int  # commits a fast-forward adds to the remote's branch
 
 
 class BranchStep(Step):
@@ -68,7 +70,7 @@ class BranchStep(Step):
         elif git.rev(f"refs/remotes/{remote}/{line.branch}"):
             raise _only_on_remote(remote, line.branch)
         remote_head = None
-        push_commits = 0
+        needs_push, new_commits = False, 0
         if self.push:
             remote_head = _remote_head(ctx, remote, line.branch)
             if remote_head and line.branch_head is None:
@@ -82,10 +84,11 @@ class BranchStep(Step):
                         f"look at both (git fetch {remote}; git log {line.branch}...{remote}/{line.branch}); "
                         "asf-release never forces a push",
                     )
-                push_commits = int(git.out("rev-list", "--count", f"{remote_head}..{local}"))
-            elif remote_head is None:
-                push_commits = 1
-        return Survey(line.branch, start, label, line.branch_head, remote, remote_head, push_commits)
+                new_commits = int(git.out("rev-list", "--count", f"{remote_head}..{local}"))
+            needs_push = remote_head != local
+        return Survey(
+            line.branch, start, label, line.branch_head, remote, remote_head, needs_push, new_commits
+        )
 
     def _start(self, ctx: Context, line: history.Line) -> tuple[str, str]:
         git = ctx.git
@@ -101,7 +104,14 @@ class BranchStep(Step):
                     f"a release branch starts from {line.unstable}; give one of its commits",
                 )
             return found, f"--from {self.start}"
-        recorded = ctx.ledger.history(self.release).facts(self.name).get("start")
+        recorded = next(
+            (
+                e.data["start"]
+                for e in reversed(ctx.ledger.events(self.release, self.name))
+                if "start" in e.data
+            ),
+            None,
+        )
         if recorded and git.rev(str(recorded)):
             return str(recorded), "where asf-release created it"
         return line.unstable_head, f"the tip of {line.unstable}"
@@ -117,11 +127,9 @@ class BranchStep(Step):
                     ("git", "branch", "--no-track", found.branch, found.start),
                 )
             )
-        if self.push and found.push_commits:
+        if found.needs_push:
             what = (
-                "publish"
-                if found.remote_head is None
-                else f"fast-forward ({found.push_commits} new commits) "
+                "publish" if found.remote_head is None else f"fast-forward ({found.new_commits} new commits) "
             )
             actions.append(
                 Action(
@@ -139,10 +147,12 @@ class BranchStep(Step):
         git = ctx.git
         details = []
         if found.local is None:
+            # remembered first: a run stopped before its result still knows where the branch starts
+            self.record(ctx, EventKind.NOTE, {"start": found.start})
             git.create_branch(found.branch, found.start)
             details.append(f"created {found.branch} at {found.start[:10]} ({found.start_label})")
         pushed = False
-        if self.push and found.push_commits:
+        if found.needs_push:
             git.push(found.remote, [f"{found.branch}:refs/heads/{found.branch}"])
             if git.rev(f"refs/remotes/{found.remote}/{found.branch}"):
                 git.set_upstream(found.branch, found.remote)

@@ -5,7 +5,22 @@ import json
 from asf_release.sandbox.environment import Sandbox
 from tests.conftest import run_cli
 
-COMMANDS = ["init", "profile", "status", "demo", "verify"]
+COMMANDS = [
+    "init",
+    "profile",
+    "status",
+    "demo",
+    "propose",
+    "branch",
+    "cherry-pick",
+    "keys",
+    "package",
+    "stage",
+    "vote",
+    "tally",
+    "result",
+    "verify",
+]
 
 
 def test_help_lists_each_command_with_its_purpose() -> None:
@@ -13,8 +28,8 @@ def test_help_lists_each_command_with_its_purpose() -> None:
     assert done.returncode == 0
     for command in COMMANDS:
         assert command in done.stdout
-    for command in COMMANDS:
-        helped = run_cli(command, "--help")
+    for command in [*COMMANDS, "keys check", "keys add"]:
+        helped = run_cli(*command.split(), "--help")
         assert helped.returncode == 0, command
         assert "Example: asf-release" in helped.stdout, command
 

@@ -158,3 +158,29 @@ def test_status_follows_the_release_through_package_and_stage(packaged: Release)
     assert states()["keys"] == "done" and states()["package"] == "done" and states()["stage"] == "pending"
     assert packaged.cli("stage", VERSION, "--rc", "1").returncode == 0
     assert states()["stage"] == "done"
+
+
+def test_stage_brings_the_remote_release_branch_to_the_tag(packaged: Release) -> None:
+    assert packaged.cli("stage", VERSION, "--rc", "1").returncode == 0
+    remote = packaged.git("rev-parse", "refs/heads/2.11", cwd=packaged.sandbox.origin_path)
+    assert remote == packaged.git("rev-parse", "v2.11.0-rc1^{commit}")
+
+
+def test_a_remote_branch_with_other_commits_is_left_alone(packaged: Release) -> None:
+    other = packaged.sandbox.base / "other-clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", "2.11", str(packaged.sandbox.origin_path), str(other)], check=True
+    )
+    (other / "README.md").write_text("someone else's change\n")
+    subprocess.run(
+        ["git", "-c", "user.name=Someone", "-c", "user.email=s@example.org", "commit", "-qam", "elsewhere"],
+        cwd=other,
+        check=True,
+    )
+    subprocess.run(["git", "push", "-q", "origin", "2.11"], cwd=other, check=True)
+    theirs = packaged.git("rev-parse", "HEAD", cwd=other)
+    done = packaged.cli("stage", VERSION, "--rc", "1")
+    assert done.returncode == 0, done.stderr
+    assert "left as it is" in done.stdout
+    assert packaged.git("rev-parse", "refs/heads/2.11", cwd=packaged.sandbox.origin_path) == theirs
+    assert_staged_once(packaged)

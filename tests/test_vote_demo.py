@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from asf_release import demo
+from asf_release import demo, demo_vote
 from asf_release.context import Context
 from asf_release.demo import DemoRun
 from asf_release.sandbox.environment import Sandbox
@@ -15,7 +15,7 @@ from tests.vote_fixtures import seed_candidate
 
 
 def _run_stages(run: DemoRun) -> dict[str, list[str]]:
-    return {title: action(run) for title, _, action in demo.vote_stages()}
+    return {title: action(run) for title, _, action in demo_vote.stages(str(demo.DEMO_VERSION))}
 
 
 def test_the_demo_calls_the_vote_counts_it_and_announces_the_result(sandbox: Sandbox) -> None:

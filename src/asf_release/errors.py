@@ -43,12 +43,12 @@ class ConfigError(ReleaseError):
         key: str | None = None,
         line: int | None = None,
     ) -> None:
-        where = file or ""
-        if line is not None:
-            where += f", line {line}"
-        if key:
-            where += f", key '{key}'"
-        super().__init__(f"{where}: {message}" if where else message, hint)
+        where = [
+            part
+            for part in (file, f"line {line}" if line is not None else "", f"key '{key}'" if key else "")
+            if part
+        ]
+        super().__init__(f"{', '.join(where)}: {message}" if where else message, hint)
         self.file = file
         self.key = key
         self.line = line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +32,17 @@ class Snapshot:
     branch: str | None
     head: str
     changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CherryPick:
+    """What one `git cherry-pick -x` did: the new commit, or why there is none."""
+
+    sha: str
+    new_sha: str | None
+    conflicts: list[str] = field(default_factory=list)
+    empty: bool = False  # the change is already in the branch, in another form
+    message: str = ""
 
 
 class Git:
@@ -147,6 +158,42 @@ class Git:
     def checkout(self, ref: str) -> None:
         self.run("checkout", "--quiet", ref)
 
+    def create_branch(self, name: str, start: str) -> None:
+        """Create branch name at start, without checking it out or tracking anything."""
+        self.run("branch", "--no-track", name, start)
+
+    def set_upstream(self, branch: str, remote: str) -> None:
+        self.run("branch", f"--set-upstream-to={remote}/{branch}", branch)
+
+    def operation_in_progress(self) -> str | None:
+        """The half-done operation (cherry-pick, revert, merge, rebase) in the checkout, if any."""
+        for name, ref in (
+            ("cherry-pick", "CHERRY_PICK_HEAD"),
+            ("revert", "REVERT_HEAD"),
+            ("merge", "MERGE_HEAD"),
+        ):
+            if self.run("rev-parse", "--verify", "--quiet", ref, check=False).returncode == 0:
+                return name
+        for folder in ("rebase-merge", "rebase-apply"):
+            if Path(self.root, self.out("rev-parse", "--git-path", folder)).exists():
+                return "rebase"
+        return None
+
+    def unmerged_files(self) -> list[str]:
+        out = self.out("diff", "--name-only", "--diff-filter=U")
+        return [line for line in out.splitlines() if line]
+
+    def cherry_pick(self, sha: str) -> CherryPick:
+        """`git cherry-pick -x SHA`. On failure the pick is aborted: HEAD and the tree are as before."""
+        done = self.run("cherry-pick", "-x", sha, check=False)
+        if done.returncode == 0:
+            return CherryPick(sha, self.head())
+        conflicts = self.unmerged_files()
+        empty = not conflicts and "now empty" in done.stderr + done.stdout
+        if self.rev("CHERRY_PICK_HEAD"):  # git may also refuse before starting (a file in the way)
+            self.run("cherry-pick", "--abort")
+        return CherryPick(sha, None, conflicts, empty, (done.stderr or done.stdout).strip())
+
     # --- history ----------------------------------------------------------------------------
     def log(self, revision_range: str, *extra: str) -> list[Commit]:
         fmt = _FIELD.join(["%H", "%s", "%an", "%ae", "%at", "%b"]) + _RECORD
@@ -159,6 +206,28 @@ class Git:
             sha, subject, author, email, at, body = record.split(_FIELD)
             commits.append(Commit(sha, subject, author, email, int(at), body.strip()))
         return commits
+
+    def log_bodies(self, revision_range: str) -> list[tuple[str, str]]:
+        """(sha, full message) of each commit in range, merges left out: cheap for trailers."""
+        out = self.run("log", "--no-merges", f"--format=%H{_FIELD}%B{_RECORD}", revision_range, "--").stdout
+        found = []
+        for record in out.split(_RECORD):
+            record = record.strip("\n")
+            if record:
+                sha, _, body = record.partition(_FIELD)
+                found.append((sha, body))
+        return found
+
+    def cherry_marks(self, left: str, right: str) -> tuple[dict[str, bool], dict[str, bool]]:
+        """The commits of left...right (merges left out), per side: sha -> True when the other side
+        has no commit with the same patch id (`git cherry`, both ways, in one patch-id pass)."""
+        marked = self.out("rev-list", "--cherry-mark", "--no-merges", f"{left}...{right}").split()
+        right_only = set(self.out("rev-list", "--right-only", "--no-merges", f"{left}...{right}").split())
+        sides: tuple[dict[str, bool], dict[str, bool]] = ({}, {})
+        for line in marked:
+            sha = line[1:]
+            sides[1 if sha in right_only else 0][sha] = line[0] != "="
+        return sides
 
     def cherry(self, upstream: str, head: str) -> list[tuple[bool, str]]:
         """Commits of head not in upstream: (True, sha) when upstream lacks an equivalent patch."""

@@ -1,6 +1,13 @@
-"""The face: one small function per command; parses, calls the library, renders."""
+"""The face: one small function per command; parses, calls the library, renders.
 
-from asf_release.cli import demo, project, release, status, verify, vote
+Command modules register in the order of the process, which is the order `--help` shows.
+"""
+
+import importlib
+
 from asf_release.cli.app import app, main
 
-__all__ = ["app", "demo", "main", "project", "release", "status", "verify", "vote"]
+for _module in ("status", "prepare", "release", "vote", "verify", "project", "demo"):
+    importlib.import_module(f"asf_release.cli.{_module}")
+
+__all__ = ["app", "main"]

@@ -39,7 +39,7 @@ def _serve(sandbox: Sandbox) -> None:
         output.console.print("stopped")
 
 
-@app.command()
+@app.command(rich_help_panel="Set-up and rehearsal")
 def demo(
     directory: Annotated[
         Path,

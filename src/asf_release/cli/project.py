@@ -14,7 +14,7 @@ from asf_release.cli.options import DryRun, Json
 from asf_release.errors import Refused
 
 
-@app.command()
+@app.command(rich_help_panel="Set-up and rehearsal")
 def init(
     base: Annotated[
         str, typer.Option("--profile", help="Built-in profile to start from.")
@@ -41,7 +41,7 @@ def init(
     output.console.print(f"wrote {escape(str(target))}: uncomment a key to override the '{base}' profile")
 
 
-@app.command("profile")
+@app.command("profile", rich_help_panel="Set-up and rehearsal")
 def show_profile(
     json_mode: Json = False,
     available: Annotated[bool, typer.Option("--list", help="List the built-in profiles.")] = False,

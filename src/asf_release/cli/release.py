@@ -16,9 +16,10 @@ from asf_release.steps.base import Plan, execute
 from asf_release.version import Version
 
 keys_app = typer.Typer(
-    help="The release manager's signing key and the project's KEYS file.", no_args_is_help=True
+    help="The release manager's signing key and the project's KEYS file.\n\nExample: asf-release keys check",
+    no_args_is_help=True,
 )
-app.add_typer(keys_app, name="keys")
+app.add_typer(keys_app, name="keys", rich_help_panel="2. The release candidate")
 
 KeyOption = Annotated[
     str | None,
@@ -75,7 +76,7 @@ def keys_add(key: KeyOption = None, dry_run: DryRun = False, json_mode: Json = F
         output.console.print(escape(diff_preview(ctx, step)), end="")
 
 
-@app.command()
+@app.command(rich_help_panel="2. The release candidate")
 def package(
     version: VersionArg,
     rc: Rc = None,
@@ -116,7 +117,7 @@ def package(
     )
 
 
-@app.command()
+@app.command(rich_help_panel="2. The release candidate")
 def stage(
     version: VersionArg,
     rc: Annotated[int, typer.Option("--rc", min=1, help="Release candidate number.")],

@@ -15,7 +15,7 @@ from asf_release.context import Context
 from asf_release.version import Version
 
 
-@app.command()
+@app.command(rich_help_panel="Where a release stands")
 def status(
     version: Annotated[str | None, typer.Argument(help="The release, such as 2.11.0.")] = None,
     rc: Rc = None,

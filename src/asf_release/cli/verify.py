@@ -22,7 +22,7 @@ def _ids(values: list[str] | None) -> tuple[str, ...]:
     return tuple(item.strip() for value in values or [] for item in value.split(",") if item.strip())
 
 
-@app.command()
+@app.command(rich_help_panel="For voters")
 def verify(
     source: Annotated[str, typer.Argument(help=SOURCE_HELP)] = ".",
     rc: Rc = None,
@@ -51,8 +51,7 @@ def verify(
     ] = False,
     json_mode: Json = False,
 ) -> None:
-    """Verify a release candidate: artifacts, checksums, signatures, archive safety, LICENSE,
-    NOTICE, headers, binaries, provenance against the git tag, build and tests.
+    """Verify a release candidate: the voter's whole checklist in one command.
 
     Checks: artifacts, checksums, signatures, archive, license, notice, headers, binaries,
     provenance, build, tests. Exit 0 when none failed, 1 when one did.

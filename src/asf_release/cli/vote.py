@@ -75,7 +75,7 @@ def _report(result: Plan | Outcome, json_mode: bool, message: EmailMessage | Non
         _show_message(message)
 
 
-@app.command()
+@app.command(rich_help_panel="3. The vote")
 def vote(
     version: VersionArg,
     rc: Rc = None,
@@ -105,7 +105,7 @@ def vote(
     _report(result, json_mode, message)
 
 
-@app.command()
+@app.command(rich_help_panel="3. The vote")
 def tally(
     version: VersionArg,
     rc: Rc = None,
@@ -150,7 +150,7 @@ def tally(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(rich_help_panel="3. The vote")
 def result(
     version: VersionArg,
     rc: Rc = None,

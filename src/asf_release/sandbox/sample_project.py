@@ -8,8 +8,9 @@ History (on the unstable branch, with the profile's names):
   feat, perf, fix                  -> branch 2.10, release 2.10.0
   fix (#1020, cherry-picked into 2.10 -> release 2.10.1), feat, security fix, ci,
   fix (#1024, cherry-picked into 2.10 by hand, unreleased), feat, build, refactor, chore
-add_period_commits() then plays the community during a cherry-pick period: two fixes and a
-security fix that apply cleanly, a feature, and a fix that conflicts unless that feature is picked.
+add_period_commits() then plays the community during a cherry-pick period (once, however often
+it is called): a fix and a security fix that apply cleanly, a feature, a fix that conflicts unless
+that feature is picked, and a docs change.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import random
 import struct
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -391,54 +392,98 @@ def _module_file(module: str) -> str:
 
 
 def add_period_commits(project: SampleProject) -> dict[str, str]:
-    """New commits on unstable during a cherry-pick period; returns PR number -> sha."""
+    """New commits on unstable during a cherry-pick period, pushed; returns PR number -> sha.
+
+    Idempotent: commits already on unstable (found by their PR number) are not made again, and
+    the checkout is left on the branch it was on.
+    """
     profile = project.profile
-    project.git("checkout", "--quiet", profile.git.unstable_branch)
-    writer = _Writer(project)
-    writer.tick = 400  # after everything create() wrote
-    dest = project.path
+    unstable = profile.git.unstable_branch
+    found = _commits_by_pull_request(project, unstable)
+    missing = [number for number, _ in _PERIOD if number not in found]
+    if missing:
+        current = project.git("rev-parse", "--abbrev-ref", "HEAD")
+        project.git("checkout", "--quiet", unstable)
+        writer = _Writer(project)
+        for index, (number, change) in enumerate(_PERIOD):
+            if number in missing:
+                writer.tick = 400 + index  # after everything create() wrote; the same dates every time
+                found[number] = writer.commit(change(project.path))
+        if current not in ("HEAD", unstable):
+            project.git("checkout", "--quiet", current)
+    if project.git("rev-parse", unstable) != _remote_commit(project, unstable):
+        project.git("push", "--quiet", profile.git.remote, unstable)
+    return {number: found[number] for number, _ in _PERIOD}
 
-    def grow(path: str, addition: str) -> dict[str, str | None]:
-        return {path: (dest / path).read_text() + addition}
 
-    flag = "  if (flags & kNoTouch) result |= kNoTouch;\n"
-    guarded = "  if ((flags & kNoTouch) && !IsReplica()) result |= kNoTouch;\n"
-    changes = [
-        (
-            "1030",
-            Change(
-                "fix(storage): close iterators before the snapshot is released (#1030)",
-                grow(_module_file("storage"), "// close iterators first\n"),
-                2,
-            ),
+def _commits_by_pull_request(project: SampleProject, branch: str) -> dict[str, str]:
+    numbers: dict[str, str] = {}
+    for line in project.git("log", "--format=%H %s", branch).splitlines():
+        sha, _, subject = line.partition(" ")
+        if subject.endswith(")") and "(#" in subject:
+            numbers.setdefault(subject.rsplit("(#", 1)[1][:-1], sha)
+    return numbers
+
+
+def _remote_commit(project: SampleProject, branch: str) -> str:
+    out = project.git("ls-remote", project.profile.git.remote, f"refs/heads/{branch}")
+    return out.split("\t", 1)[0] if out else ""
+
+
+def _grow(path: str, addition: str) -> Callable[[Path], dict[str, str | None]]:
+    return lambda root: {path: (root / path).read_text() + addition}
+
+
+_NO_TOUCH = "  if (flags & kNoTouch) result |= kNoTouch;\n"
+_NO_TOUCH_GUARDED = "  if ((flags & kNoTouch) && !IsReplica()) result |= kNoTouch;\n"
+
+
+def _period_change(
+    message: str, files: Callable[[Path], dict[str, str | None]], author: int
+) -> Callable[[Path], Change]:
+    return lambda root: Change(message, files(root), author)
+
+
+# The cherry-pick period's commits, in order: two fixes and a security fix that apply cleanly, a
+# feature, a fix of that feature that conflicts unless the feature is picked, and a docs change.
+_PERIOD: list[tuple[str, Callable[[Path], Change]]] = [
+    (
+        "1030",
+        _period_change(
+            "fix(storage): close iterators before the snapshot is released (#1030)",
+            _grow(_module_file("storage"), "// close iterators first\n"),
+            2,
         ),
-        (
-            "1031",
-            Change(
-                "fix(security): bound the number of arguments of a command (#1031)",
-                grow(_module_file("common"), "// bound argument count\n"),
-                0,
-            ),
+    ),
+    (
+        "1031",
+        _period_change(
+            "fix(security): bound the number of arguments of a command (#1031)",
+            _grow(_module_file("common"), "// bound argument count\n"),
+            0,
         ),
-        (
-            "1032",
-            Change(
-                "feat(server): add the CLIENT NO-TOUCH flag (#1032)", {SERVER_FILE: _server_source(flag)}, 1
-            ),
+    ),
+    (
+        "1032",
+        _period_change(
+            "feat(server): add the CLIENT NO-TOUCH flag (#1032)",
+            lambda root: {SERVER_FILE: _server_source(_NO_TOUCH)},
+            1,
         ),
-        (
-            "1033",
-            Change(
-                "fix(server): ignore CLIENT NO-TOUCH on replicas (#1033)",
-                {SERVER_FILE: _server_source(guarded)},
-                3,
-            ),
+    ),
+    (
+        "1033",
+        _period_change(
+            "fix(server): ignore CLIENT NO-TOUCH on replicas (#1033)",
+            lambda root: {SERVER_FILE: _server_source(_NO_TOUCH_GUARDED)},
+            3,
         ),
-        ("1034", Change("docs: fix a typo in the README (#1034)", grow("README.md", "\nTypo fixed.\n"), 4)),
-    ]
-    made = {number: writer.commit(change) for number, change in changes}
-    project.git("push", "--quiet", profile.git.remote, profile.git.unstable_branch)
-    return made
+    ),
+    (
+        "1034",
+        _period_change("docs: fix a typo in the README (#1034)", _grow("README.md", "\nTypo fixed.\n"), 4),
+    ),
+]
 
 
 _BSD = """

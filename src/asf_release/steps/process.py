@@ -80,8 +80,11 @@ class ReleaseStatus:
 
 def _registry() -> list[StepSpec]:
     """The process. Factories are imported here so the step modules stay independent."""
+    from asf_release.steps.branch import BranchStep
+    from asf_release.steps.cherry_pick import CherryPickStep
     from asf_release.steps.keys import KeysStep
     from asf_release.steps.package import PackageStep
+    from asf_release.steps.propose import ProposeStep
     from asf_release.steps.result import ResultStep
     from asf_release.steps.stage import StageStep
     from asf_release.steps.tally import TallyStep
@@ -92,15 +95,22 @@ def _registry() -> list[StepSpec]:
             "propose",
             "Propose the release",
             "post a proposal listing the commits to the dev list or a GitHub Discussion",
+            factory=lambda version, rc: ProposeStep(version),
         ),
         StepSpec(
-            "branch", "Create the release branch", "create branch X.Y from unstable and push it", FEATURE_ONLY
+            "branch",
+            "Create the release branch",
+            "create branch X.Y from unstable and push it",
+            FEATURE_ONLY,
+            factory=lambda version, rc: BranchStep(version),
         ),
         StepSpec(
             "cherry-pick",
             "Cherry-pick period",
             "cherry-pick fixes and approved changes from unstable into X.Y",
             FEATURE_ONLY,
+            requires=("branch",),
+            factory=lambda version, rc: CherryPickStep(version),
         ),
         StepSpec(
             "keys",

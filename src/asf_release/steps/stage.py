@@ -91,6 +91,22 @@ class StageStep(Step):
                 return False, sorted(present)
         return True, sorted(present)
 
+    def branch_push(self, ctx: Context) -> tuple[str | None, str]:
+        """(the refspec that fast-forwards the remote release branch to the tag, or None; why not).
+
+        The release commit travels with the tag; the branch follows only when that is a fast-forward,
+        so a branch rebuilt for the next candidate (the release commit dropped) is never forced.
+        """
+        branch = ctx.names.release_branch(self.version)
+        ref = f"refs/heads/{branch}"
+        commit = ctx.git.tag_commit(self.tag(ctx))
+        remote = ctx.git.remote_refs(ctx.profile.git.remote, ref).get(ref)
+        if commit is None or remote == commit:
+            return None, ""
+        if remote is not None and not (ctx.git.rev(remote) and ctx.git.is_ancestor(remote, commit)):
+            return None, f"{ctx.profile.git.remote}/{branch} has commits the candidate lacks: left as it is"
+        return f"{commit}:{ref}", ""
+
     def remote_tag(self, ctx: Context) -> str | None:
         ref = f"refs/tags/{self.tag(ctx)}"
         return ctx.git.remote_refs(ctx.profile.git.remote, ref, ref + "^{}").get(ref)
@@ -133,6 +149,12 @@ class StageStep(Step):
                 f"{remote} has {tag} on commit {pushed[:12]}, not on {commit[:12] if commit else '?'}",
                 "a tag that voters may have seen is never moved: package a new candidate with the next --rc",
             )
+        refspec, why_not = self.branch_push(ctx)
+        if refspec:
+            branch = ctx.names.release_branch(self.version)
+            actions.append(Action(f"bring {remote}/{branch} to {tag}", ("git", "push", remote, refspec)))
+        elif why_not:
+            notes.append(why_not)
         return Plan(self.name, actions, notes)
 
     def run(self, ctx: Context) -> Outcome:
@@ -149,6 +171,14 @@ class StageStep(Step):
         if pushed is None:
             ctx.git.push(ctx.profile.git.remote, [f"refs/tags/{tag}"])
             details.append(f"pushed {tag} to {ctx.profile.git.remote}")
+        refspec, why_not = self.branch_push(ctx)
+        if refspec:
+            ctx.git.push(ctx.profile.git.remote, [refspec])
+            details.append(
+                f"brought {ctx.profile.git.remote}/{ctx.names.release_branch(self.version)} to {tag}"
+            )
+        elif why_not:
+            details.append(why_not)
         facts["tag"] = tag
         return Outcome(
             self.name,

@@ -1,0 +1,95 @@
+"""The demo's release candidate: the signing key in KEYS, package, stage, and a voter's verify.
+
+Each stage calls the library as its command does; run again, each finds its work done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from asf_release.adapters.svn import join
+from asf_release.steps import keys
+from asf_release.steps.base import Outcome, Plan, execute
+from asf_release.steps.package import PackageStep
+from asf_release.steps.stage import StageStep
+from asf_release.verify import VerifyRequest, verify
+
+if TYPE_CHECKING:
+    from asf_release.demo import DemoRun
+
+
+def stages(version: str) -> list[tuple[str, str, Callable[[DemoRun], list[str]]]]:
+    return [
+        ("Check the signing key", "asf-release keys check", _keys_check),
+        ("Add the signing key to KEYS", "asf-release keys add", _keys_add),
+        ("Package the release candidate", f"asf-release package {version} --rc 1", _package),
+        ("Stage it on dist/dev", f"asf-release stage {version} --rc 1", _stage),
+        (
+            "A voter verifies the staged candidate",
+            f"asf-release verify <dist/dev>/{version}-rc1 --keys <KEYS>",
+            _verify,
+        ),
+    ]
+
+
+def _said(result: Plan | Outcome) -> list[str]:
+    if isinstance(result, Plan):  # never: the demo does not run dry
+        return [action.summary for action in result.actions]
+    return [result.summary, *result.details]
+
+
+def _keys_check(run: DemoRun) -> list[str]:
+    ctx = run.context()
+    try:
+        report = keys.check(ctx)
+    finally:
+        ctx.close()
+    lines = [f"{report.uid}, {report.algorithm}, fingerprint {report.fingerprint}"]
+    lines += [f"{f.level.value}: {f.message}" + (f" ({f.hint})" if f.hint else "") for f in report.findings]
+    return lines
+
+
+def _keys_add(run: DemoRun) -> list[str]:
+    ctx = run.context()
+    try:
+        return _said(execute(ctx, keys.KeysStep()))
+    finally:
+        ctx.close()
+
+
+def _package(run: DemoRun) -> list[str]:
+    ctx = run.context()
+    try:
+        return _said(execute(ctx, PackageStep(run.version, run.rc)))
+    finally:
+        ctx.close()
+
+
+def _stage(run: DemoRun) -> list[str]:
+    ctx = run.context()
+    try:
+        return _said(execute(ctx, StageStep(run.version, run.rc)))
+    finally:
+        ctx.close()
+
+
+def _verify(run: DemoRun) -> list[str]:
+    """What a PMC member runs: the staged directory, KEYS from dist/release, and the build."""
+    ctx = run.context()
+    try:
+        directory = ctx.names.staging_directory(run.version, run.rc)
+        request = VerifyRequest(
+            source=join(ctx.profile.dist.dev_url, directory),
+            keys=join(ctx.profile.dist.release_url, keys.KEYS_FILE),
+            build=True,
+        )
+        report = verify(ctx, request)
+    finally:
+        ctx.close()
+    lines = [
+        f"{check.id}: {check.status}" + (f" ({check.summary})" if check.summary else "")
+        for check in report.checks
+    ]
+    lines.append(f"verdict: {report.verdict}")
+    return lines

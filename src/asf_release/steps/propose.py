@@ -1,0 +1,260 @@
+"""propose: write the release proposal (Markdown for a GitHub Discussion, or an email), and send it.
+
+The proposal goes to the outbox first (outbox/proposal-VERSION.md or .eml). Sending is recorded
+in the ledger before and after the SMTP conversation, so a run that was interrupted while sending
+never sends a second copy on its own: it asks the release manager to check the list first.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from asf_release import templates
+from asf_release.adapters import mail
+from asf_release.context import Context
+from asf_release.errors import ConfigError, ExternalError, Refused, UsageError
+from asf_release.ledger import Event, EventKind
+from asf_release.steps import proposal as proposal_module
+from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
+from asf_release.steps.proposal import Proposal
+from asf_release.version import Version
+
+MARKDOWN = "markdown"
+EMAIL = "email"
+FORMATS = (MARKDOWN, EMAIL)
+
+
+def outbox_file(ctx: Context, version: Version, fmt: str) -> Path:
+    return ctx.outbox / f"proposal-{version}.{'md' if fmt == MARKDOWN else 'eml'}"
+
+
+class ProposeStep(Step):
+    name = "propose"
+    title = "Propose the release"
+
+    def __init__(
+        self,
+        version: Version,
+        rc: int | None = None,
+        *,
+        deadline: date | None = None,
+        fmt: str | None = None,
+        send: bool = False,
+        resend: bool = False,
+    ) -> None:
+        super().__init__(version, rc)
+        if fmt is not None and fmt not in FORMATS:
+            raise UsageError(f"'{fmt}' is not a proposal format", f"choose one of: {', '.join(FORMATS)}")
+        if fmt == MARKDOWN and (send or resend):
+            raise UsageError(
+                "--send sends an email; a Markdown proposal is posted by hand",
+                "use --format email --send, or leave out --send",
+            )
+        self.fmt = fmt or (EMAIL if send or resend else MARKDOWN)
+        self.deadline = deadline
+        self.send = send or resend
+        self.resend = resend
+        self.proposal: Proposal | None = None
+        self.text = ""
+        self._message: EmailMessage | None = None
+
+    def command(self) -> str:
+        return f"asf-release propose {self.version}"
+
+    # --- content ------------------------------------------------------------------------------
+    def prepare(self, ctx: Context) -> Proposal:
+        """Build and render the proposal (kept on the step for the CLI to show)."""
+        sent = _sent(ctx, self.version)
+        recorded = ctx.ledger.history(self.release).facts(self.name).get("deadline")
+        if sent and self.deadline and recorded and self.deadline.isoformat() != recorded:
+            raise Refused(
+                f"the proposal went to the list with the deadline {recorded}",
+                f"tell the list about the new date, then record it: asf-release cherry-pick {self.version} "
+                f"--deadline {self.deadline.isoformat()} --reason TEXT",
+            )
+        deadline = proposal_module.choose_deadline(ctx, self.version, self.deadline)
+        proposal = proposal_module.build(ctx, self.version, deadline)
+        values = proposal_module.template_values(ctx, proposal, markdown=self.fmt == MARKDOWN)
+        self.proposal = proposal
+        self.text = templates.render(ctx.profile, "proposal", **values)
+        return proposal
+
+    def _compose(self, ctx: Context) -> EmailMessage:
+        profile = ctx.profile
+        return mail.compose(
+            subject=profile.fmt("mail.proposal_subject", **self.version.placeholders()),
+            sender=sender(ctx),
+            to=[profile.mail.dev_list],
+            body=self.text,
+            date=ctx.now(),
+        )
+
+    # --- plan / run ---------------------------------------------------------------------------
+    def plan(self, ctx: Context) -> Plan:
+        proposal = self.prepare(ctx)
+        path = outbox_file(ctx, self.version, self.fmt)
+        sent = _sent(ctx, self.version)
+        actions = []
+        notes = [_summary(proposal)]
+        if proposal.unstable_behind:
+            notes.append(
+                f"origin's {proposal.line.unstable} has {proposal.unstable_behind} commit(s) that yours "
+                f"lacks: git pull, then propose again"
+            )
+        if self.fmt == MARKDOWN:
+            if not path.exists() or path.read_text() != self.text:
+                actions.append(Action(f"write the proposal (Markdown) to {path}"))
+            return Plan(self.name, actions, notes)
+        if sent and not self.resend:
+            notes.append(f"already sent to {sent.data.get('to')} (Message-ID {sent.data.get('sent')})")
+            return Plan(self.name, [], notes)
+        interrupted = _interrupted_send(ctx, self.version)
+        if self.send and interrupted and not self.resend:
+            raise Refused(
+                f"an earlier run was stopped while sending the proposal ({interrupted}); it may have reached the list",
+                f"look for it in the archive ({ctx.profile.mail.list_archive_url}); if it is not there, "
+                f"run again with --resend",
+            )
+        sender(ctx)  # a missing sender address stops the plan, before anything is written
+        self._message = self._draft(ctx, path)
+        if self._message is None:
+            actions.append(Action(f"write the proposal email to {path}"))
+        if self.send:
+            smtp = ctx.profile.smtp
+            actions.append(Action(f"send it to {ctx.profile.mail.dev_list} through {smtp.host}:{smtp.port}"))
+        return Plan(self.name, actions, notes)
+
+    def _draft(self, ctx: Context, path: Path) -> EmailMessage | None:
+        """The email already in the outbox, when it says the same as the one composed now."""
+        if not path.exists():
+            return None
+        existing = mail.read_eml(path)
+        body = existing.get_body(("plain",))
+        same = (
+            body is not None
+            and body.get_content() == self.text
+            and existing["Subject"] == ctx.profile.fmt("mail.proposal_subject", **self.version.placeholders())
+            and existing["To"] == ctx.profile.mail.dev_list
+        )
+        return existing if same else None
+
+    def run(self, ctx: Context) -> Outcome:
+        if self.proposal is None:
+            self.plan(ctx)
+        assert self.proposal is not None
+        path = outbox_file(ctx, self.version, self.fmt)
+        facts: dict[str, Any] = {
+            "format": self.fmt,
+            "path": str(path),
+            "deadline": self.proposal.deadline.isoformat() if self.proposal.deadline else None,
+            "commits": len(self.proposal.entries),
+            "kind": self.version.kind.value,
+        }
+        details = []
+        if self.fmt == MARKDOWN:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + ".partial")
+            partial.write_text(self.text)
+            partial.replace(path)
+            return Outcome(
+                self.name, f"wrote the proposal to {path}", facts, details=[_summary(self.proposal)]
+            )
+        sent = _sent(ctx, self.version)
+        if sent and not self.resend:
+            facts["message_id"] = sent.data.get("sent")
+            return Outcome(self.name, "already sent", facts, changed=False)
+        message = self._message or self._draft(ctx, path)
+        if message is None:
+            message = self._compose(ctx)
+            mail.write_outbox(message, path.parent, path.stem)
+            if self.send:
+                details.append(f"wrote {path}")
+        message_id = str(message["Message-ID"])
+        facts["message_id"] = message_id
+        if not self.send:
+            return Outcome(
+                self.name, f"wrote the proposal email to {path} (not sent)", facts, details=details
+            )
+        to = ctx.profile.mail.dev_list
+        self.record(ctx, EventKind.NOTE, {"sending": message_id, "to": to})
+        try:
+            mail.send(message, ctx.profile.smtp, mail.password(ctx.profile.smtp, ctx.env))
+        except (ExternalError, ConfigError) as error:
+            self.record(ctx, EventKind.NOTE, {"send_failed": message_id, "error": error.message})
+            raise
+        self.record(ctx, EventKind.NOTE, {"sent": message_id, "to": to})
+        facts["sent_to"] = to
+        details.append(f"sent to {to} (Message-ID {message_id})")
+        return Outcome(self.name, f"sent the proposal to {to}", facts, details=details)
+
+    # --- done ---------------------------------------------------------------------------------
+    def done(self, ctx: Context) -> Check:
+        sent = _sent(ctx, self.version)
+        eml = outbox_file(ctx, self.version, EMAIL)
+        markdown = outbox_file(ctx, self.version, MARKDOWN)
+        if sent:
+            return Check(State.DONE, f"sent to {sent.data.get('to')} on {sent.at.date().isoformat()}")
+        if eml.exists():
+            return Check(
+                State.DONE,
+                f"email in the outbox ({eml.name}), not sent by asf-release: send it, or run "
+                f"asf-release propose {self.version} --send",
+            )
+        if markdown.exists():
+            return Check(
+                State.DONE, f"Markdown in the outbox ({markdown.name}): post it as a GitHub Discussion"
+            )
+        return Check(State.PENDING, "no proposal yet")
+
+
+def sender(ctx: Context) -> str:
+    """The From address: [smtp] sender, else the release manager's Apache address."""
+    profile = ctx.profile
+    if profile.smtp.sender:
+        return profile.smtp.sender
+    rm = profile.release_manager
+    if rm.apache_id:
+        address = f"{rm.apache_id}@{profile.mail.announce_sender_domain}"
+        return f"{rm.name} <{address}>" if rm.name else address
+    raise ConfigError(
+        "there is no sender address for the email",
+        "set [smtp] sender, or [release_manager] apache_id, in your config file",
+        file=profile.origins.get("smtp.sender", "your config file"),
+        key="smtp.sender",
+    )
+
+
+def _sending_events(ctx: Context, version: Version) -> list[Event]:
+    return [e for e in ctx.ledger.events(str(version), ProposeStep.name) if e.kind is EventKind.NOTE]
+
+
+def _sent(ctx: Context, version: Version) -> Event | None:
+    """The ledger's record of the proposal's last successful send (data: sent = Message-ID, to)."""
+    found = None
+    for event in _sending_events(ctx, version):
+        if "sent" in event.data:
+            found = event
+    return found
+
+
+def _interrupted_send(ctx: Context, version: Version) -> str | None:
+    """The Message-ID of a send that started and neither finished nor failed, if any."""
+    pending: str | None = None
+    for event in _sending_events(ctx, version):
+        if "sending" in event.data:
+            pending = str(event.data["sending"])
+        elif event.data.get("sent") == pending or event.data.get("send_failed") == pending:
+            pending = None
+    return pending
+
+
+def _summary(proposal: Proposal) -> str:
+    line = proposal.line
+    after = f"after {line.previous}" if line.previous else "(first release)"
+    parts = [f"{line.version}: {line.kind.value} release {after}, {len(proposal.entries)} commits"]
+    if proposal.deadline:
+        parts.append(f"cherry-pick deadline {proposal.deadline.isoformat()}")
+    return "; ".join(parts)

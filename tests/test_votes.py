@@ -12,6 +12,7 @@ import pytest
 from asf_release.adapters import lists
 from asf_release.errors import ConfigError, UsageError
 from asf_release.mailtext import Head, html_to_text, normalize_subject, subject_pattern
+from asf_release.profile import vote_rules
 from asf_release.roster import parse as parse_roster
 from asf_release.votes import Ballot, Reading, Rule, count, read_ballot
 from tests.vote_fixtures import committee_info
@@ -124,7 +125,7 @@ def test_the_rules(rule: str, votes: list[str], hours: float, closed: bool, verd
     tally = count(
         _ballots(*zip(uids, votes, strict=False)),
         ROSTER,
-        Rule(rule, 3, 72),
+        Rule(rule, 3, 72, veto=vote_rules()[rule]),
         start=START,
         now=end,
         closed_at=end if closed else None,

@@ -205,7 +205,7 @@ class TemplatesSection:
 # Values a key may take, beyond its type.
 _CHOICES: dict[str, tuple[str, ...]] = {
     "smtp.security": ("starttls", "ssl", "none"),
-    "vote.rule": ("kvrocks", "asf"),
+    "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
 }
 
@@ -286,6 +286,13 @@ def _field_types(section: type[Any]) -> dict[str, Any]:
     if section not in _FIELD_TYPES:
         _FIELD_TYPES[section] = typing.get_type_hints(section)
     return _FIELD_TYPES[section]
+
+
+@functools.cache
+def vote_rules() -> dict[str, bool]:
+    """Each vote rule a profile can pick, and whether a binding -1 vetoes under it."""
+    text = (resources.files("asf_release") / "profiles" / "rules" / "vote.toml").read_text()
+    return {name: bool(rule["veto"]) for name, rule in tomllib.loads(text).items()}
 
 
 def builtin_names() -> list[str]:
@@ -436,7 +443,7 @@ def _type_problem(value: object, hint: object, key: str) -> str | None:
         raise TypeError(f"unsupported schema type {hint!r}")
     if not ok:
         return f"expected {expected}, found {_show(value)}"
-    choices = _CHOICES.get(key)
+    choices = tuple(vote_rules()) if key == "vote.rule" else _CHOICES.get(key)
     if choices:
         given = value if isinstance(value, list) else [value]
         wrong = [item for item in given if item not in choices]

@@ -264,29 +264,26 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    """'kvrocks': at least N binding +1 and no binding -1.
-    'asf': at least N binding +1 and more binding +1 than binding -1."""
+    """At least N binding +1 after the minimum hours, and then either no binding -1 at all (veto)
+    or more binding +1 than binding -1. Which rule a profile names is data (profiles/rules)."""
 
     name: str
     min_binding_approvals: int
     min_hours: int
+    veto: bool
 
     def describe(self) -> str:
-        if self.name == "asf":
-            return (
-                f"at least {self.min_binding_approvals} binding +1 and more binding +1 than binding -1, "
-                f"after at least {self.min_hours} hours"
-            )
-        return f"at least {self.min_binding_approvals} binding +1 and no binding -1, after at least {self.min_hours} hours"
+        against = "no binding -1" if self.veto else "more binding +1 than binding -1"
+        return f"at least {self.min_binding_approvals} binding +1 and {against}, after at least {self.min_hours} hours"
 
     def approved(self, plus: int, minus: int) -> bool:
         if plus < self.min_binding_approvals:
             return False
-        return minus == 0 if self.name == "kvrocks" else plus > minus
+        return minus == 0 if self.veto else plus > minus
 
     def blocked(self, plus: int, minus: int) -> bool:
         """The binding -1s alone stop the release, whatever more +1s come."""
-        return minus > 0 if self.name == "kvrocks" else False
+        return self.veto and minus > 0
 
 
 @dataclass(frozen=True)
@@ -483,11 +480,11 @@ def _verdict(tally: Tally) -> tuple[Verdict, list[str]]:
     if plus < rule.min_binding_approvals:
         more = rule.min_binding_approvals - plus
         missing.append(f"{more} more binding +1 (has {plus} of {rule.min_binding_approvals})")
-    if minus and (rule.name == "kvrocks" or plus <= minus):
+    if minus and (rule.veto or plus <= minus):
         who = ", ".join(tally.names("-1", True))
         missing.append(
             f"binding -1 from {who}: "
-            + ("the release cannot pass while it stands" if rule.name == "kvrocks" else "as many as the +1s")
+            + ("the release cannot pass while it stands" if rule.veto else "as many as the +1s")
         )
     if elapsed and rule.approved(plus, minus):
         return Verdict.PASSED, []

@@ -24,7 +24,7 @@ def init(
 ) -> None:
     """Write asf-release.toml at the project root, with every key of the profile commented out.
 
-    Example: asf-release init --profile kvrocks
+    Example: asf-release init
     """
     ctx = context(dry_run=dry_run)
     target = ctx.require_project() / profile_module.PROJECT_FILE

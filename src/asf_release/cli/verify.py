@@ -56,7 +56,7 @@ def verify(
     Checks: artifacts, checksums, signatures, archive, license, notice, headers, binaries,
     provenance, build, tests. Exit 0 when none failed, 1 when one did.
 
-    Example: asf-release verify https://dist.apache.org/repos/dist/dev/kvrocks/2.11.0-rc1/ --no-build --reply
+    Example: asf-release verify 2.11.0 --rc 1 --no-build --reply
     """
     from asf_release.verify import VerifyRequest
     from asf_release.verify import verify as run_verify

@@ -30,7 +30,7 @@ class Artifact:
 
 @dataclass(frozen=True)
 class Image:
-    reference: str  # "user/kvrocks:2.11.0@sha256:..."
+    reference: str  # "user/project:2.11.0@sha256:..."
     repository: str
     tag: str
     digest: str

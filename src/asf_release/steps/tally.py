@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from asf_release import profile as profile_module
 from asf_release import roster as roster_module
 from asf_release import votes
 from asf_release.adapters import http, lists
@@ -138,7 +139,12 @@ def count_votes(
     tally = votes.count(
         ballots,
         people,
-        votes.Rule(profile.vote.rule, profile.vote.min_binding_approvals, profile.vote.min_hours),
+        votes.Rule(
+            profile.vote.rule,
+            profile.vote.min_binding_approvals,
+            profile.vote.min_hours,
+            veto=profile_module.vote_rules()[profile.vote.rule],
+        ),
         start=start,
         now=now,
         closed_at=selection.result.date if selection.result else None,

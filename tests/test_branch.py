@@ -157,7 +157,7 @@ def test_the_command_refuses_a_patch_with_exit_2_and_reports_json(repo: Repo) ->
     assert refused.returncode == 2 and "patch release" in refused.stderr and "Traceback" not in refused.stderr
     done = run_cli("-C", str(repo.path), "branch", "2.11.0", "--push", "--json")
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = json.loads(done.stdout)["facts"]
     assert report["branch"] == "2.11" and report["pushed"] is True
     status = json.loads(run_cli("-C", str(repo.path), "status", "2.11.0", "--json").stdout)
     states = {step["step"]: step["state"] for step in status["steps"]}

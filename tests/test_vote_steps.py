@@ -124,7 +124,7 @@ def test_the_docker_image_is_in_the_vote_when_the_images_step_recorded_it(sandbo
     _seed(sandbox, with_image=True)
     done = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--json")
     assert done.returncode == 0, done.stderr
-    body = mail_adapter.read_eml(Path(json.loads(done.stdout)["file"])).get_content()
+    body = mail_adapter.read_eml(Path(json.loads(done.stdout)["facts"]["file"])).get_content()
     assert "rm/kvrocks:2.11.0@sha256:" + "5e" * 32 in body
     assert "https://hub.docker.com/layers/rm/kvrocks/2.11.0/images/sha256-" + "5e" * 32 in body
     assert "[ ] The Docker image contains the license files" in body
@@ -134,7 +134,7 @@ def test_vote_send_sends_once_and_records_the_start(sandbox: Sandbox) -> None:
     _seed(sandbox)
     first = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send", "--json")
     assert first.returncode == 0, first.stderr
-    facts = json.loads(first.stdout)
+    facts = json.loads(first.stdout)["facts"]
     assert facts["sent"] is True and facts["start"]
     assert _subjects(sandbox) == [SUBJECT]
     captured = sandbox.mail.messages()[0]

@@ -13,9 +13,6 @@ from asf_release.cli.options import DryRun, Json, VersionArg
 from asf_release.errors import UsageError
 from asf_release.steps import worklist as worklist_module
 from asf_release.steps.base import Outcome, Plan, execute
-from asf_release.steps.branch import BranchStep
-from asf_release.steps.cherry_pick import CherryPickStep
-from asf_release.steps.propose import ProposeStep
 from asf_release.steps.worklist import PickState, Worklist
 from asf_release.version import ReleaseKind, Version
 
@@ -24,17 +21,8 @@ Reason = Annotated[
 ]
 
 
-def _show(result: Plan | Outcome) -> None:
-    if isinstance(result, Plan):
-        output.show_plan(result)
-    else:
-        output.show_outcome(result)
-
-
 def _result_json(result: Plan | Outcome) -> dict[str, object]:
-    if isinstance(result, Plan):
-        return {"dry_run": True, "actions": [a.summary for a in result.actions], "notes": result.notes}
-    return {"summary": result.summary, "changed": result.changed, "details": result.details, **result.facts}
+    return output.plan_json(result) if isinstance(result, Plan) else output.outcome_json(result)
 
 
 @app.command(rich_help_panel="1. Before the release candidate")
@@ -78,6 +66,8 @@ def propose(
     """
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     when = worklist_module.parse_day(deadline) if deadline else None
+    from asf_release.steps.propose import ProposeStep  # loads the templates: only when proposing
+
     step = ProposeStep(Version.parse(version), deadline=when, fmt=fmt, send=send, resend=resend)
     result = execute(ctx, step)
     if json_mode:
@@ -86,7 +76,7 @@ def propose(
         return
     if step.fmt == "markdown" or dry_run:
         output.console.print(step.text, markup=False, highlight=False)
-    _show(result)
+    output.show_result(result, json_mode=False)
 
 
 @app.command(rich_help_panel="1. Before the release candidate")
@@ -113,11 +103,13 @@ def branch(
     Example: asf-release branch 2.11.0 --push
     """
     ctx = context(dry_run=dry_run, json_mode=json_mode)
+    from asf_release.steps.branch import BranchStep
+
     result = execute(ctx, BranchStep(Version.parse(version), start=start, push=push))
     if json_mode:
         output.print_json(_result_json(result))
         return
-    _show(result)
+    output.show_result(result, json_mode=False)
 
 
 @app.command("cherry-pick", rich_help_panel="1. Before the release candidate")
@@ -178,6 +170,8 @@ def cherry_pick(
         decided.append(f"the cherry-pick period now ends on {when.isoformat()}")
     result: Plan | Outcome | None = None
     if apply:
+        from asf_release.steps.cherry_pick import CherryPickStep
+
         result = execute(ctx, CherryPickStep(target))
     worklist = worklist_module.build(ctx, target)
     if not dry_run:
@@ -191,7 +185,7 @@ def cherry_pick(
     for line in decided:
         output.console.print(f"[green]✓[/] {escape(line)}")
     if result is not None:
-        _show(result)
+        output.show_result(result, json_mode=False)
     if show_list or not (asked or apply):
         _show_worklist(worklist)
 

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from email import policy
-from email.message import EmailMessage
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from asf_release import votes
 from asf_release.cli import output
 from asf_release.cli.app import app, context
 from asf_release.cli.options import DryRun, Json, Rc, VersionArg
-from asf_release.context import Context
 from asf_release.steps.base import Outcome, Plan, execute
-from asf_release.steps.candidate import current_rc
-from asf_release.steps.result import ResultStep
-from asf_release.steps.tally import TallyStep, VoteCount, count_votes
-from asf_release.steps.vote import VoteStep
 from asf_release.version import Version
+
+# the mail and tally machinery loads only when a vote command runs: every command starts faster
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from asf_release.context import Context
+    from asf_release.steps.tally import VoteCount
 
 Send = Annotated[bool, typer.Option("--send", help="Send it by SMTP (default: only write it to the outbox).")]
 Resend = Annotated[
@@ -45,10 +44,14 @@ RosterOption = Annotated[
 
 
 def _rc(ctx: Context, version: Version, rc: int | None) -> int:
+    from asf_release.steps.candidate import current_rc
+
     return rc if rc is not None else current_rc(ctx, version)
 
 
 def _show_message(message: EmailMessage) -> None:
+    from email import policy
+
     text = message.as_bytes(policy=policy.SMTP.clone(linesep="\n")).decode("utf-8", errors="replace")
     headers, _, _ = text.partition("\n\n")
     output.console.print(f"[dim]{escape(headers)}[/]\n")
@@ -58,18 +61,9 @@ def _show_message(message: EmailMessage) -> None:
 
 
 def _report(result: Plan | Outcome, json_mode: bool, message: EmailMessage | None) -> None:
+    output.show_result(result, json_mode)
     if json_mode:
-        facts = (
-            dict(result.facts)
-            if isinstance(result, Outcome)
-            else {"plan": [a.summary for a in result.actions]}
-        )
-        output.print_json({"summary": getattr(result, "summary", ""), **facts})
         return
-    if isinstance(result, Plan):
-        output.show_plan(result)
-    else:
-        output.show_outcome(result)
     if message is not None:
         output.console.print()
         _show_message(message)
@@ -93,6 +87,8 @@ def vote(
 
     Example: asf-release vote 2.11.0 --rc 1 --send
     """
+    from asf_release.steps.vote import VoteStep
+
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
     step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend)
@@ -123,6 +119,9 @@ def tally(
 
     Example: asf-release tally 2.11.0 --thread ~/Downloads/dev.mbox --json
     """
+    from asf_release import votes
+    from asf_release.steps.tally import TallyStep, count_votes
+
     ctx = context(json_mode=json_mode)
     target = Version.parse(version)
     if ctx.root is None:
@@ -174,6 +173,8 @@ def result(
 
     Example: asf-release result 2.11.0 --rc 1 --send
     """
+    from asf_release.steps.result import ResultStep
+
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
     step = ResultStep(

@@ -10,7 +10,7 @@ cut halfway for the worklist), times in one run, best of REPEAT:
 both in-process (the library, what the command adds to git) and as the command (with Python's
 start-up), and prints the ratios.
 
-    .venv/bin/python -m benchmarks.bench_prepare [COMMITS] [REPEAT]
+    .venv/bin/python -m benchmarks.prepare [COMMITS] [REPEAT]
 """
 
 from __future__ import annotations

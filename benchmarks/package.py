@@ -7,8 +7,8 @@ Ours: `asf-release package VERSION`, whole process wall time (interpreter start 
 its verify pass, whose time is printed beside. Both run on fresh clones of the same project with
 the same commit dates, so their tarballs must be byte-identical: the script checks it.
 
-    python benchmarks/package_bench.py                 # the sample project and a large tree
-    python benchmarks/package_bench.py --large-files 5000 --rounds 3
+    .venv/bin/python -m benchmarks.package                      # three sizes
+    .venv/bin/python -m benchmarks.package --skip-large --rounds 3
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tally a vote in a busy mailbox: 10,000 messages in many threads, timed against the plain tools.
 
-    .venv/bin/python -m benchmarks.tally_bench [--messages 10000] [--runs 3]
+    .venv/bin/python -m benchmarks.tally [--messages 10000] [--runs 3]
 
 Generates a month-of-the-list mbox (DISCUSS threads, other projects' VOTEs, GitHub notifications,
 long quoted replies) holding one [VOTE] thread of 40 replies, then times, in one run:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -219,6 +220,25 @@ class Gpg:
         self.run(*args, str(path), batch=False, timeout=600)
         partial.replace(output)
 
+    @contextmanager
+    def signing(self, output: Path, key: str = "") -> Iterator[proc.Feed]:
+        """A detached armored signature over data the caller writes (`.write(chunk)`), so a file
+        being produced is signed in the same pass; gpg-agent asks for the passphrase."""
+        partial = output.with_name(output.name + ".partial")
+        partial.unlink(missing_ok=True)
+        args = ["--armor", "--detach-sign", "--output", str(partial)] + (["--local-user", key] if key else [])
+        # not --batch: the agent may need to ask the person for the passphrase
+        argv = self._argv(*args, "-", batch=False)
+        with proc.feed(argv, env=_pinentry_tty(), timeout=600) as fed:
+            yield fed
+        assert fed.result is not None
+        if fed.result.returncode != 0 or fed.broken:
+            partial.unlink(missing_ok=True)
+            raise ToolFailed(
+                fed.result.argv, fed.result.returncode, fed.result.stderr, "check the key and its passphrase"
+            )
+        partial.replace(output)
+
     def verify_detached(self, signature: Path, data: Path) -> Signature:
         done = self.run(
             "--status-fd",
@@ -254,6 +274,13 @@ class VerifyFeed:
 
     def write(self, data: bytes) -> None:
         self._fed.write(data)
+
+
+def _pinentry_tty() -> dict[str, str]:
+    """GPG_TTY for a gpg whose standard input is a pipe: pinentry asks on our terminal instead."""
+    if os.environ.get("GPG_TTY") or not sys.stdin.isatty():
+        return {}
+    return {"GPG_TTY": os.ttyname(sys.stdin.fileno())}
 
 
 def _with_secret(key: Key, secret: bool) -> Key:

@@ -36,6 +36,7 @@ AUTHORS = [
     ("Erik Lund", "erik@example.com"),
 ]
 SERVER_FILE = "src/server/server.cc"
+_WORDS = ["Slot", "Key", "Batch", "Index", "Shard", "Epoch", "Cursor", "Bucket", "Lease", "Token"]
 MODULES = [
     "common",
     "server",
@@ -109,8 +110,10 @@ def tiny_png(seed: int) -> bytes:
 
 def _cc_source(module: str, index: int, rng: random.Random, lines: int) -> str:
     name = f"{module.capitalize()}Part{index}"
+    # random constants and names: the code compresses about as much as real source does
     body = [
-        f"int {name}::Step{i}(int value) const {{ return value * {rng.randint(2, 97)} + {i}; }}"
+        f"int {name}::Step{i}(int value) const {{ return (value ^ 0x{rng.getrandbits(32):08x}) * "
+        f"{rng.randint(2, 97)} + k{rng.choice(_WORDS)}{rng.getrandbits(16):04x}; }}"
         for i in range(lines)
     ]
     text = (

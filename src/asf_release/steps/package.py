@@ -12,10 +12,10 @@ import hashlib
 import shlex
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from asf_release import crashpoints
 from asf_release.adapters import proc
@@ -55,6 +55,10 @@ def choose_rc(ctx: Context, version: Version, rc: int | None, tags: Iterable[str
     return rc
 
 
+class Sink(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+
 @dataclass(frozen=True)
 class Artifact:
     path: Path
@@ -67,8 +71,11 @@ def checksum_line(digest: str, name: str) -> str:
     return f"{digest}  {name}\n"
 
 
-def archive_to(ctx: Context, tag: str, prefix: str, dest: Path, algorithms: list[str]) -> Artifact:
-    """`git archive --format=tar.gz --prefix=PREFIX TAG` into dest, hashed as it streams."""
+def archive_to(
+    ctx: Context, tag: str, prefix: str, dest: Path, algorithms: list[str], sinks: Sequence[Sink] = ()
+) -> Artifact:
+    """`git archive --format=tar.gz --prefix=PREFIX TAG` into dest, hashed (and given to each sink,
+    such as a signature being made) as it streams: the bytes are read once."""
     hashers = {name: hashlib.new(name) for name in algorithms}
     partial = dest.with_name(dest.name + ".partial")
     size = 0
@@ -80,6 +87,8 @@ def archive_to(ctx: Context, tag: str, prefix: str, dest: Path, algorithms: list
         while chunk := stream.read(CHUNK):
             out.write(chunk)
             crashpoints.reached("package:archiving")
+            for sink in sinks:
+                sink.write(chunk)
             for hasher in hashers.values():
                 hasher.update(chunk)
             size += len(chunk)
@@ -328,10 +337,8 @@ class PackageStep(Step):
         commit = self.tagged_commit(ctx)
         assert commit is not None
         tarball, asc, sums = self.files(ctx)
-        artifact = self._tarball(ctx, tarball, details)
-        clock.lap("archive and hash")
-        self._signature(ctx, tarball, asc, key, details)
-        clock.lap("sign")
+        artifact = self._tarball_and_signature(ctx, tarball, asc, key, details)
+        clock.lap("archive, hash and sign")
         for path in sums:
             line = checksum_line(artifact.digests[path.suffix[1:]], tarball.name)
             if not path.is_file() or path.read_text() != line:
@@ -417,26 +424,37 @@ class PackageStep(Step):
             crashpoints.reached("package:tagged")
         return details
 
-    def _tarball(self, ctx: Context, tarball: Path, details: list[str]) -> Artifact:
+    def _tarball_and_signature(
+        self, ctx: Context, tarball: Path, asc: Path, key: Key, details: list[str]
+    ) -> Artifact:
+        """Archive the tag, hashing it and (unless a good signature is there already) signing it as
+        the bytes stream; keep the existing tarball when the archive comes out identical."""
         top = ctx.names.top_directory(self.version)
         algorithms = sorted({"sha512", *ctx.profile.source.checksums})
-        fresh = archive_to(
-            ctx, self.tag(ctx), f"{top}/", tarball.with_name(tarball.name + ".new"), algorithms
+        fresh_path = tarball.with_name(tarball.name + ".new")
+        signed_before = tarball.is_file() and asc.is_file() and self._good_signature(ctx, asc, tarball, key)
+        if signed_before:
+            fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms)
+        else:
+            with ctx.gpg.signing(asc, key.fingerprint) as signer:
+                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer])
+        unchanged = (
+            tarball.is_file() and file_digests(tarball, ["sha512"])["sha512"] == fresh.digests["sha512"]
         )
-        if tarball.is_file() and file_digests(tarball, ["sha512"])["sha512"] == fresh.digests["sha512"]:
-            fresh.path.unlink()
-            return Artifact(tarball, fresh.digests, fresh.size)
-        fresh.path.replace(tarball)
-        details.append(f"archived {tarball.name} ({fresh.size:,} bytes)")
+        if unchanged:
+            fresh_path.unlink()
+        else:
+            fresh_path.replace(tarball)
+            details.append(f"archived {tarball.name} ({fresh.size:,} bytes)")
+            if signed_before:  # that signature was over other bytes
+                ctx.gpg.sign_detached(tarball, asc, key.fingerprint)
+        if not signed_before or not unchanged:
+            details.append(f"signed {tarball.name} with {key.fingerprint[-16:]}")
         return Artifact(tarball, fresh.digests, fresh.size)
 
-    def _signature(self, ctx: Context, tarball: Path, asc: Path, key: Key, details: list[str]) -> None:
-        if asc.is_file():
-            existing = ctx.gpg.verify_detached(asc, tarball)
-            if existing.valid and existing.primary_fingerprint == key.fingerprint:
-                return
-        ctx.gpg.sign_detached(tarball, asc, key.fingerprint)
-        details.append(f"signed {tarball.name} with {key.fingerprint[-16:]}")
+    def _good_signature(self, ctx: Context, asc: Path, tarball: Path, key: Key) -> bool:
+        signature = ctx.gpg.verify_detached(asc, tarball)
+        return signature.valid and signature.primary_fingerprint == key.fingerprint
 
     def _verify(self, ctx: Context) -> Any:
         from asf_release.verify import VerifyRequest, verify

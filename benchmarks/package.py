@@ -27,6 +27,7 @@ from pathlib import Path
 from asf_release import profile as profile_module
 from asf_release.adapters.gpg import Gpg, stop_agent
 from asf_release.sandbox import sample_project
+from benchmarks import compile_sources
 
 VERSION = "2.11.0"
 BRANCH = "2.11"
@@ -131,11 +132,7 @@ def main() -> None:
     parser.add_argument("--large-lines", type=int, default=120)
     parser.add_argument("--skip-large", action="store_true")
     args = parser.parse_args()
-    # as pip installs it: bytecode compiled (this machine may set PYTHONDONTWRITEBYTECODE)
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[1] / "src")],
-        check=True,
-    )
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="asfr-bench-", dir="/tmp"))
     gnupg = work / "g"
     gnupg.mkdir(mode=0o700)

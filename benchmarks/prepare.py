@@ -28,6 +28,7 @@ from asf_release.context import Context
 from asf_release.sandbox import sample_project
 from asf_release.steps import history, proposal, worklist
 from asf_release.version import Version
+from benchmarks import compile_sources
 
 TYPES = ["feat", "fix", "fix(security)", "perf", "docs", "ci", "build", "refactor", "chore", "fix"]
 
@@ -84,6 +85,7 @@ def _measure(
 
 
 def main() -> None:
+    compile_sources()
     commits = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     with tempfile.TemporaryDirectory(prefix="asfr-bench-") as temp:

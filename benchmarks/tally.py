@@ -23,6 +23,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks import compile_sources
+
 TARGET_SECONDS = 2.0
 VOTE_SUBJECT = "[VOTE] Release Apache Kvrocks 2.11.0-rc1"
 PMC = ["rm", "alice", "bruno", "chenwei", "grace", "jbonofre", "liuxin"]
@@ -140,6 +142,7 @@ def best(argv: list[str], runs: int, cwd: Path) -> tuple[float, str]:
 
 
 def main() -> None:
+    compile_sources()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)

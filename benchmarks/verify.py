@@ -26,6 +26,7 @@ from pathlib import Path
 from asf_release import data
 from asf_release import profile as profile_module
 from asf_release.sandbox import sample_project
+from benchmarks import compile_sources
 
 VERSION = "2.11.0"
 HEADER_LINE = "Licensed to the Apache Software Foundation"
@@ -243,6 +244,7 @@ def _limits(base: Path) -> Path:
 
 
 def main() -> None:
+    compile_sources()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -39,6 +39,7 @@ def test_the_package_step_call_on_a_project_context_without_network(
 ) -> None:
     """The exact call `asf-release package` makes before staging (ctx.root set, no network)."""
     from asf_release.context import Context
+    from asf_release.steps.package import CHECKS
     from asf_release.verify import VerifyRequest, verify
     from tests.verify_fixtures import config_env
 
@@ -52,17 +53,7 @@ def test_the_package_step_call_on_a_project_context_without_network(
         git=str(ctx.root),
         tag="v2.11.0-rc1",
         build=False,
-        only=(
-            "artifacts",
-            "checksums",
-            "signatures",
-            "archive",
-            "license",
-            "notice",
-            "headers",
-            "binaries",
-            "provenance",
-        ),
+        only=CHECKS,
     )
     report = verify(ctx, request)
     assert report.verdict == "pass", [c.to_json() for c in report.checks if c.status.value != "pass"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asf_release.verify.model import CheckResult, Finding, Level
+from asf_release.verify.model import CheckResult, Finding, Level, fail
 from asf_release.verify.rc import OpenedRC
 from asf_release.verify.scan import ArchiveScan
 
@@ -18,6 +18,19 @@ def source_archive(rc: OpenedRC, check_id: str) -> ArchiveScan | CheckResult:
     if not rc.archive.complete:
         return CheckResult.skipped(check_id, "the source archive could not be read to its end (see archive)")
     return rc.archive
+
+
+def root_text(rc: OpenedRC, check_id: str, name: str, kind: str) -> str | CheckResult:
+    """The text of a file at the archive's root (LICENSE, NOTICE), or the result that says why not."""
+    scan = source_archive(rc, check_id)
+    if isinstance(scan, CheckResult):
+        return scan
+    if name not in scan.files:
+        return CheckResult.of(check_id, [fail(name, f"there is no {name} file at the root of the archive")])
+    raw = scan.texts.get(name)
+    if raw is None:
+        return CheckResult.of(check_id, [fail(name, f"is too large to be a {kind} file")])
+    return raw.decode("utf-8", errors="replace")
 
 
 def capped(findings: list[Finding], what: str = "more") -> list[Finding]:

@@ -7,7 +7,7 @@ import fnmatch
 import re
 
 from asf_release import data
-from asf_release.checks.common import source_archive
+from asf_release.checks.common import root_text
 from asf_release.verify.model import CheckResult, Finding, fail
 from asf_release.verify.rc import OpenedRC
 from asf_release.verify.scan import ArchiveScan
@@ -19,15 +19,11 @@ _PATH = re.compile(r"(?<![\w:/.@-])((?:[\w.-]+/)+[\w.*-]*[\w*])")
 
 
 def check(rc: OpenedRC) -> CheckResult:
-    scan = source_archive(rc, ID)
-    if isinstance(scan, CheckResult):
-        return scan
-    if "LICENSE" not in scan.files:
-        return CheckResult.of(ID, [fail("LICENSE", "there is no LICENSE file at the root of the archive")])
-    text = scan.texts.get("LICENSE")
-    if text is None:
-        return CheckResult.of(ID, [fail("LICENSE", "is too large to be a license file")])
-    license_text = text.decode("utf-8", errors="replace")
+    license_text = root_text(rc, ID, "LICENSE", "license")
+    if isinstance(license_text, CheckResult):
+        return license_text
+    scan = rc.archive
+    assert scan is not None  # root_text found the archive read
     findings: list[Finding] = []
     words = license_text.split()
     expected = data.apache_license()

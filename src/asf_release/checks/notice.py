@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from asf_release.checks.common import source_archive
+from asf_release.checks.common import root_text
 from asf_release.verify.model import CheckResult, Finding, fail, warn
 from asf_release.verify.rc import OpenedRC
 
@@ -27,15 +27,9 @@ _LICENSE_TEXT = re.compile(
 
 
 def check(rc: OpenedRC) -> CheckResult:
-    scan = source_archive(rc, ID)
-    if isinstance(scan, CheckResult):
-        return scan
-    if "NOTICE" not in scan.files:
-        return CheckResult.of(ID, [fail("NOTICE", "there is no NOTICE file at the root of the archive")])
-    raw = scan.texts.get("NOTICE")
-    if raw is None:
-        return CheckResult.of(ID, [fail("NOTICE", "is too large to be a notice file")])
-    text = raw.decode("utf-8", errors="replace")
+    text = root_text(rc, ID, "NOTICE", "notice")
+    if isinstance(text, CheckResult):
+        return text
     findings: list[Finding] = []
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     product = rc.profile.project.product

@@ -16,7 +16,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from asf_release.adapters import http, lists
 from asf_release.adapters import mail as mail_adapter
@@ -24,7 +24,8 @@ from asf_release.context import Context
 from asf_release.errors import ConfigError, Refused, ReleaseError
 from asf_release.ledger import EventKind
 from asf_release.mailtext import Head
-from asf_release.steps.base import Step
+from asf_release.steps.base import Action, Step
+from asf_release.version import Version
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,36 @@ class Delivery:
     sent_at: datetime | None
     changed: bool
     how: str = ""
+
+
+class MessageStep(Step):
+    """A step whose work is one message to the dev list: kept in the outbox as STEM.eml, sent once."""
+
+    subject_key: ClassVar[str]  # the profile key of its subject, such as "mail.vote_subject"
+
+    def __init__(
+        self, version: Version, rc: int | None = None, *, send: bool = False, resend: bool = False
+    ) -> None:
+        super().__init__(version, rc)
+        self.send = send
+        self.resend = resend
+
+    @property
+    def stem(self) -> str:
+        return f"{self.name}-{self.version}-rc{self.rc}"
+
+    def subject(self, ctx: Context) -> str:
+        return ctx.profile.fmt(self.subject_key, **self.version.placeholders(), rc=self.rc)
+
+    def command(self) -> str:
+        return f"asf-release {self.name} {self.version} --rc {self.rc} --send"
+
+    def sending(self, ctx: Context) -> Action:
+        smtp = ctx.profile.smtp
+        who = f" as {smtp.user}" if smtp.user else ""
+        return Action(
+            f"send it to {ctx.profile.mail.dev_list} through {smtp.host}:{smtp.port} ({smtp.security}){who}"
+        )
 
 
 def mail_state(ctx: Context, step: Step) -> MailState:

@@ -16,14 +16,15 @@ from asf_release.adapters import mail as mail_adapter
 from asf_release.context import Context
 from asf_release.errors import Failed, UsageError
 from asf_release.steps import mailing
-from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
+from asf_release.steps.base import Action, Check, Outcome, Plan, State
 from asf_release.steps.tally import TallyStep, VoteCount, find_result, record_decision
 from asf_release.version import Version
 
 
-class ResultStep(Step):
+class ResultStep(mailing.MessageStep):
     name = "result"
     title = "Announce the vote result"
+    subject_key = "mail.result_subject"
 
     def __init__(
         self,
@@ -37,9 +38,7 @@ class ResultStep(Step):
         thread: str | None = None,
         roster: str | None = None,
     ) -> None:
-        super().__init__(version, rc)
-        self.send = send
-        self.resend = resend
+        super().__init__(version, rc, send=send, resend=resend)
         self.force = force
         self.reason = reason.strip()
         self.tally = TallyStep(version, rc, thread=thread, roster=roster)
@@ -49,16 +48,6 @@ class ResultStep(Step):
             )
         if self.reason and not force:
             raise UsageError("--reason goes with --force", "add --force, or leave out --reason")
-
-    @property
-    def stem(self) -> str:
-        return f"result-{self.version}-rc{self.rc}"
-
-    def subject(self, ctx: Context) -> str:
-        return ctx.profile.fmt("mail.result_subject", **self.version.placeholders(), rc=self.rc)
-
-    def command(self) -> str:
-        return f"asf-release result {self.version} --rc {self.rc} --send"
 
     def plan(self, ctx: Context) -> Plan:
         state = mailing.mail_state(ctx, self)
@@ -70,7 +59,7 @@ class ResultStep(Step):
             Action(f"write '{self.subject(ctx)}' to {ctx.outbox / (self.stem + '.eml')}"),
         ]
         if self.send:
-            actions.append(Action(f"send it to {ctx.profile.mail.dev_list} through {ctx.profile.smtp.host}"))
+            actions.append(self.sending(ctx))
         notes = [f"not passed: {m}" for m in counted.tally.missing]
         if counted.tally.verdict is not votes.Verdict.PASSED:
             notes.append(

@@ -17,30 +17,13 @@ from asf_release.context import Context
 from asf_release.mailtext import Head
 from asf_release.steps import candidate as candidate_module
 from asf_release.steps import mailing
-from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
-from asf_release.version import Version
+from asf_release.steps.base import Action, Check, Outcome, Plan, State
 
 
-class VoteStep(Step):
+class VoteStep(mailing.MessageStep):
     name = "vote"
     title = "Call the vote"
-
-    def __init__(
-        self, version: Version, rc: int | None = None, *, send: bool = False, resend: bool = False
-    ) -> None:
-        super().__init__(version, rc)
-        self.send = send
-        self.resend = resend
-
-    @property
-    def stem(self) -> str:
-        return f"vote-{self.version}-rc{self.rc}"
-
-    def subject(self, ctx: Context) -> str:
-        return ctx.profile.fmt("mail.vote_subject", **self.version.placeholders(), rc=self.rc)
-
-    def command(self) -> str:
-        return f"asf-release vote {self.version} --rc {self.rc} --send"
+    subject_key = "mail.vote_subject"
 
     # --- plan / run / done --------------------------------------------------------------------
     def plan(self, ctx: Context) -> Plan:
@@ -51,13 +34,7 @@ class VoteStep(Step):
         path = ctx.outbox / f"{self.stem}.eml"
         actions = [Action(f"write the [VOTE] message '{self.subject(ctx)}' to {path}")]
         if self.send:
-            smtp = ctx.profile.smtp
-            who = f" as {smtp.user}" if smtp.user else ""
-            actions.append(
-                Action(
-                    f"send it to {ctx.profile.mail.dev_list} through {smtp.host}:{smtp.port} ({smtp.security}){who}"
-                )
-            )
+            actions.append(self.sending(ctx))
         notes = [] if self.send else ["add --send to send it; until then it waits in the outbox"]
         return Plan(self.name, actions, notes)
 

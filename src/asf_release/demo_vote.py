@@ -94,13 +94,18 @@ def demo_clock(ctx: Context, run: DemoRun) -> tuple[datetime, str]:
     )
 
 
-def _tally(run: DemoRun) -> list[str]:
+def _after_the_minimum(run: DemoRun) -> tuple[Context, str]:
+    """A context whose clock stands past the vote's minimum hours, and the sentence that says so."""
     probe = run.context()
     try:
         now, said = demo_clock(probe, run)
     finally:
         probe.close()
-    ctx = run.context(now=now)
+    return run.context(now=now), said
+
+
+def _tally(run: DemoRun) -> list[str]:
+    ctx, said = _after_the_minimum(run)
     try:
         step = TallyStep(run.version, run.rc)
         execute(ctx, step)
@@ -120,12 +125,7 @@ def _tally(run: DemoRun) -> list[str]:
 
 
 def _result(run: DemoRun) -> list[str]:
-    probe = run.context()
-    try:
-        now, said = demo_clock(probe, run)
-    finally:
-        probe.close()
-    ctx = run.context(now=now)
+    ctx, said = _after_the_minimum(run)
     try:
         step = ResultStep(run.version, run.rc, send=True)
         outcome = execute(ctx, step)

@@ -24,7 +24,7 @@ from asf_release.context import Context
 from asf_release.errors import ConfigError, Refused, ReleaseError
 from asf_release.ledger import EventKind
 from asf_release.mailtext import Head
-from asf_release.steps.base import Action, Step
+from asf_release.steps.base import Action, Check, State, Step
 from asf_release.version import Version
 
 
@@ -69,6 +69,16 @@ class MessageStep(Step):
 
     def command(self) -> str:
         return f"asf-release {self.name} {self.version} --rc {self.rc} --send"
+
+    def unsent(self, ctx: Context, state: MailState, before: str) -> Check:
+        """The state of a message not sent (yet): interrupted mid-send, waiting in the outbox, or
+        `before` (what it waits for)."""
+        if state.attempt_open:
+            return Check(State.INTERRUPTED, "a send stopped midway: run again to check the thread and finish")
+        path = ctx.outbox / f"{self.stem}.eml"
+        if path.exists():
+            return Check(State.PENDING, f"written to {path}, not sent yet")
+        return Check(State.PENDING, before)
 
     def sending(self, ctx: Context) -> Action:
         smtp = ctx.profile.smtp

@@ -122,12 +122,7 @@ class ResultStep(mailing.MessageStep):
             found = find_result(ctx.profile, local, self.version, self.rc, None)
             if found is not None:
                 return Check(State.DONE, f"[RESULT] in the thread, from {found.sender.label()}")
-        if state.attempt_open:
-            return Check(State.INTERRUPTED, "a send stopped midway: run again to check the thread and finish")
-        path = ctx.outbox / f"{self.stem}.eml"
-        if path.exists():
-            return Check(State.PENDING, f"written to {path}, not sent yet")
-        return Check(State.PENDING, "after the vote passes")
+        return self.unsent(ctx, state, "after the vote passes")
 
     def _existing(self, ctx: Context, counted: VoteCount) -> Outcome | None:
         """A [RESULT] already in the thread (this step's, or one sent by hand): record it, send nothing."""

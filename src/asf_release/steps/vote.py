@@ -83,12 +83,7 @@ class VoteStep(mailing.MessageStep):
         found = self._in_thread(ctx)
         if found is not None:
             return Check(State.DONE, f"in the thread: sent {_when(found.date)} by {found.sender.label()}")
-        if state.attempt_open:
-            return Check(State.INTERRUPTED, "a send stopped midway: run again to check the thread and finish")
-        path = ctx.outbox / f"{self.stem}.eml"
-        if path.exists():
-            return Check(State.PENDING, f"written to {path}, not sent yet")
-        return Check(State.PENDING, "the [VOTE] message is not written yet")
+        return self.unsent(ctx, state, "the [VOTE] message is not written yet")
 
     # --- the message --------------------------------------------------------------------------
     @property

@@ -80,6 +80,22 @@ class MessageStep(Step):
             return Check(State.PENDING, f"written to {path}, not sent yet")
         return Check(State.PENDING, before)
 
+    def adopt(self, ctx: Context, found: Head, *, ours: bool = False) -> datetime:
+        """Record a message found in the thread as this step's, sent: nothing is sent again.
+        Returns when it was sent. `ours`: the ledger already knows it as composed by this step."""
+        when = found.date or ctx.now()
+        if not ours:
+            note(ctx, self, mail="composed", message_id=found.message_id, file="")
+        note(
+            ctx,
+            self,
+            mail="sent",
+            message_id=found.message_id,
+            date=when.isoformat(),
+            how="found in the thread",
+        )
+        return when
+
     def sending(self, ctx: Context) -> Action:
         smtp = ctx.profile.smtp
         who = f" as {smtp.user}" if smtp.user else ""

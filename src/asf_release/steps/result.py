@@ -131,17 +131,7 @@ class ResultStep(mailing.MessageStep):
             return None
         state = mailing.mail_state(ctx, self)
         ours = found.message_id == state.message_id
-        when = found.date or ctx.now()
-        if not ours:
-            mailing.note(ctx, self, mail="composed", message_id=found.message_id, file="")
-        mailing.note(
-            ctx,
-            self,
-            mail="sent",
-            message_id=found.message_id,
-            date=when.isoformat(),
-            how="found in the thread",
-        )
+        when = self.adopt(ctx, found, ours=ours)
         summary = (
             "the [RESULT] an earlier run sent is in the thread"
             if ours

@@ -155,16 +155,7 @@ class VoteStep(mailing.MessageStep):
             state.message_id and found.message_id == state.message_id and not state.attempt_open
         ):
             return None
-        when = found.date or ctx.now()
-        mailing.note(ctx, self, mail="composed", message_id=found.message_id, file="")
-        mailing.note(
-            ctx,
-            self,
-            mail="sent",
-            message_id=found.message_id,
-            date=when.isoformat(),
-            how="found in the thread",
-        )
+        when = self.adopt(ctx, found)
         return Outcome(
             self.name,
             f"the thread already holds this [VOTE], sent {_when(when)} by {found.sender.label()}: not sent again",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
-from asf_release import demo, demo_vote
+from asf_release import demo
 from asf_release.context import Context
 from asf_release.demo import DemoRun
+from asf_release.demo import vote as demo_vote
 from asf_release.sandbox.environment import Sandbox
 from asf_release.steps.process import release_status
 from tests.conftest import run_cli

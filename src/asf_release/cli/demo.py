@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from asf_release.demo import StageResult
+    from asf_release.demo.core import StageResult
     from asf_release.sandbox.environment import Sandbox
 
 from asf_release.cli import output

@@ -1,4 +1,4 @@
-"""The demo: every real component started on this machine, the whole process end to end.
+"""The demo, one module per phase: every real component started on this machine, the whole process end to end.
 
 Each stage calls the same library code as the command it names, prints what it did and how long
 it took. Run again in the same directory, it resumes: the steps find their work done.
@@ -9,56 +9,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
-from asf_release import demo_prepare, demo_release, demo_vote
-from asf_release.context import Context
+from asf_release.demo import candidate, prepare, vote
+from asf_release.demo.core import DEMO_VERSION, DemoRun, Reporter, Stage, StageResult
 from asf_release.progress import Progress
 from asf_release.sandbox.environment import Sandbox
 from asf_release.steps.process import release_status
-from asf_release.version import Version
 
-DEMO_VERSION = Version(2, 11, 0)
-
-
-@dataclass(frozen=True)
-class StageResult:
-    title: str
-    command: str
-    lines: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-class Reporter(Protocol):
-    def begin(self, title: str, command: str) -> None: ...
-
-    def end(self, result: StageResult) -> None: ...
-
-
-@dataclass
-class DemoRun:
-    sandbox: Sandbox
-    progress: Progress | None = None
-    version: Version = DEMO_VERSION
-    rc: int = 1
-
-    def context(self, *, dry_run: bool = False, now: datetime | None = None) -> Context:
-        """The context of a command in the sandbox; now: the demo's clock, when it jumps ahead."""
-        ctx = Context.load(
-            self.sandbox.project_path,
-            env=self.sandbox.env(),
-            dry_run=dry_run,
-            progress=self.progress,
-        )
-        if now is not None:
-            ctx.now = lambda: now
-        return ctx
-
-
-Stage = tuple[str, str, Callable[[DemoRun], list[str]]]
+__all__ = ["DEMO_VERSION", "DemoRun", "Reporter", "StageResult", "run", "stages", "where_to_look"]
 
 
 def _profile(run: DemoRun) -> list[str]:
@@ -86,9 +45,9 @@ def stages() -> list[Stage]:
     version = str(DEMO_VERSION)
     return [
         ("The effective profile", "asf-release profile", _profile),
-        *demo_prepare.stages(version),
-        *demo_release.stages(version),
-        *demo_vote.stages(version),
+        *prepare.stages(version),
+        *candidate.stages(version),
+        *vote.stages(version),
         ("Where the release stands", f"asf-release status {version}", _status),
     ]
 

@@ -5,21 +5,16 @@ Each stage calls the library as its command does; run again, each finds its work
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from asf_release.adapters.svn import join
+from asf_release.demo.core import DemoRun, Stage
 from asf_release.steps import keys
 from asf_release.steps.base import Outcome, Plan, execute
 from asf_release.steps.package import PackageStep
 from asf_release.steps.stage import StageStep
 from asf_release.verify import VerifyRequest, verify
 
-if TYPE_CHECKING:
-    from asf_release.demo import DemoRun
 
-
-def stages(version: str) -> list[tuple[str, str, Callable[[DemoRun], list[str]]]]:
+def stages(version: str) -> list[Stage]:
     return [
         ("Check the signing key", "asf-release keys check", _keys_check),
         ("Add the signing key to KEYS", "asf-release keys add", _keys_add),

@@ -5,13 +5,12 @@ These stages need the package and stage steps' facts in the ledger; they follow 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
 from asf_release.adapters.mail import read_eml
 from asf_release.context import Context
+from asf_release.demo.core import DemoRun, Stage
 from asf_release.errors import Refused
 from asf_release.sandbox import voters
 from asf_release.steps import mailing
@@ -21,11 +20,8 @@ from asf_release.steps.tally import TallyStep
 from asf_release.steps.vote import VoteStep
 from asf_release.votes import read_ballot
 
-if TYPE_CHECKING:
-    from asf_release.demo import DemoRun
 
-
-def stages(version: str) -> list[tuple[str, str, Callable[[DemoRun], list[str]]]]:
+def stages(version: str) -> list[Stage]:
     return [
         ("Call the vote", f"asf-release vote {version} --rc 1 --send", _vote),
         ("The community votes", "(three PMC members and a contributor reply through SMTP)", _replies),

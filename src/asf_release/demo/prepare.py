@@ -6,9 +6,7 @@ work done (the proposal sent, the branch pushed, the decisions recorded, the pic
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
+from asf_release.demo.core import DemoRun, Stage
 from asf_release.sandbox import sample_project
 from asf_release.steps import worklist
 from asf_release.steps.base import Outcome, Plan, execute
@@ -18,14 +16,11 @@ from asf_release.steps.conventional import Group
 from asf_release.steps.propose import ProposeStep
 from asf_release.steps.worklist import Item, PickState
 
-if TYPE_CHECKING:
-    from asf_release.demo import DemoRun
-
 DOCS_REASON = "a README typo fix: harmless, and 2.11 users read that README"
 CONFLICT_REASON = "it fixes #1032 (CLIENT NO-TOUCH), which is not in 2.11; it goes out with 2.12"
 
 
-def stages(version: str) -> list[tuple[str, str, Callable[[DemoRun], list[str]]]]:
+def stages(version: str) -> list[Stage]:
     return [
         ("Propose the release", f"asf-release propose {version} --format email --send", _propose),
         ("Create the release branch", f"asf-release branch {version} --push", _branch),

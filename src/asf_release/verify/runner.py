@@ -24,6 +24,7 @@ from asf_release.verify.tarstream import ARCHIVE_SUFFIXES
 from asf_release.version import Names, Version
 
 MAX_KEYS = 16 << 20
+_BARE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _DIST_DEV = re.compile(r"^https://dist\.apache\.org/repos/dist/dev/(?P<project>[a-z0-9][a-z0-9.-]*)/")
 
 
@@ -64,6 +65,11 @@ def verify(ctx: Context, request: VerifyRequest) -> Report:
 
 
 def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path) -> Report:
+    if _BARE_VERSION.match(request.source.strip()) and not ctx.profile.dist.dev_url:
+        raise UsageError(
+            f"the {ctx.profile.name} profile names no dist.dev_url, so a version alone does not say where the RC is",
+            "give the RC's directory or URL, or --profile with the project's profile",
+        )
     located = sources.locate(ctx, request.source, request.rc, work)
     names = ctx.names
     version = (

@@ -42,15 +42,20 @@ class Context:
         env: Mapping[str, str] | None = None,
         dry_run: bool = False,
         progress: Progress | None = None,
+        profile: str | None = None,
+        profile_without_checkout: str | None = None,
     ) -> Context:
-        """The context for the checkout holding `project` (default: the current directory)."""
+        """The context for the checkout holding `project` (default: the current directory).
+        `profile` (a built-in name or a file) replaces the project's own; outside any checkout,
+        `profile_without_checkout` applies when given."""
         env = dict(os.environ if env is None else env)
         start = (project or Path.cwd()).resolve()
         if project is not None and not start.is_dir():
             raise UsageError(f"{start} is not a directory", "give --project the path of a checkout")
         root = Git.toplevel(start)
+        chosen = profile or (profile_without_checkout if root is None else None)
         return cls(
-            profile=profile_module.load(root, env=env),
+            profile=profile_module.load(root, env=env, chosen=chosen),
             root=root,
             env=env,
             dry_run=dry_run,

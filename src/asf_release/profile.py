@@ -1,8 +1,10 @@
 """Profile: every project-specific name, URL, rule and template.
 
-Layers, later ones winning: the built-in profile named by `profile = "..."` (default kvrocks),
-the project's asf-release.toml, the person's config file. Each layer is checked against the
-schema below on its own, so an error names the file that holds the mistake.
+Layers, later ones winning: the built-in profile named by `profile = "..."` (default: the one
+profiles/rules/defaults.toml names), the project's asf-release.toml, the person's config file.
+A profile chosen on the command line (`verify --profile NAME|FILE`) replaces the project's file.
+Each layer is checked against the schema below on its own, so an error names the file that holds
+the mistake.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from typing import Any
 from asf_release.errors import ConfigError
 
 PROJECT_FILE = "asf-release.toml"
-DEFAULT_PROFILE = "kvrocks"
+
+
+@functools.cache
+def _defaults() -> dict[str, str]:
+    text = (resources.files("asf_release") / "profiles" / "rules" / "defaults.toml").read_text()
+    return {key: str(value) for key, value in tomllib.loads(text).items()}
+
+
+DEFAULT_PROFILE = _defaults()["checkout"]
+NO_CHECKOUT_PROFILE = _defaults()["no_checkout"]  # verify's, for a voter with nothing set up
 USER_CONFIG_ENV = "ASF_RELEASE_CONFIG"
 
 # Placeholders resolved when the profile loads, from [project].
@@ -326,12 +337,19 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path | None:
     return path if path.is_file() else None
 
 
-def load(root: Path | None = None, *, env: Mapping[str, str] | None = None) -> Profile:
-    """The effective profile for a project checkout (or for no project at all)."""
+def load(
+    root: Path | None = None, *, env: Mapping[str, str] | None = None, chosen: str | None = None
+) -> Profile:
+    """The effective profile for a project checkout (or for no project at all). `chosen` names a
+    built-in profile or a profile file (TOML, the shape of asf-release.toml, its own base named by
+    `profile = "..."`, else the no-checkout profile); it replaces the project's asf-release.toml."""
     layers: list[tuple[str, dict[str, Any], str]] = []
     project_file = root / PROJECT_FILE if root else None
     base = DEFAULT_PROFILE
-    if project_file and project_file.is_file():
+    if chosen is not None:
+        base, layer = _chosen(chosen)
+        layers += layer
+    elif project_file and project_file.is_file():
         text = project_file.read_text()
         data = _parse(text, str(project_file))
         base = _take_base_name(data, str(project_file))
@@ -367,6 +385,27 @@ def load(root: Path | None = None, *, env: Mapping[str, str] | None = None) -> P
         root=root,
         **sections,
     )
+
+
+def _chosen(chosen: str) -> tuple[str, list[tuple[str, dict[str, Any], str]]]:
+    """The base and layers of a profile named on the command line: a built-in name or a file."""
+    if chosen in builtin_names():
+        return chosen, []
+    path = Path(chosen).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"'{chosen}' is neither a built-in profile nor a profile file",
+            f"built-in profiles: {', '.join(builtin_names())}; or give the path of a TOML file "
+            f"shaped like {PROJECT_FILE} (asf-release init writes one)",
+            key="profile",
+        )
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read it ({error})", file=str(path)) from None
+    data = _parse(text, str(path))
+    data.setdefault("profile", NO_CHECKOUT_PROFILE)
+    return _take_base_name(data, str(path)), [(str(path), data, text)]
 
 
 def _parse(text: str, file: str) -> dict[str, Any]:

@@ -19,7 +19,15 @@ def check(rc: OpenedRC) -> CheckResult:
     findings: list[Finding] = []
     if not files:
         return CheckResult.of(ID, [fail("", f"{rc.located.origin} holds no files")])
-    if rc.version is None:
+    if rc.discovering and not rc.artifacts:
+        findings.append(
+            fail(
+                "",
+                "no file carries a .asc signature, so none is known to be an artifact",
+                "check the directory, or give --profile with a profile naming the artifacts",
+            )
+        )
+    elif rc.version is None and not rc.discovering:
         pattern = rc.profile.source.artifact
         findings.append(
             fail("", f"no file is named like an artifact ({pattern})", "check the directory or the profile")

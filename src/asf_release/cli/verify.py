@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from asf_release.cli import output
-from asf_release.cli.app import app, context, settings
+from asf_release.cli.app import app, settings
 from asf_release.cli.options import Json, Rc
 
 SOURCE_HELP = (
@@ -31,7 +31,18 @@ def verify(
     ] = None,
     git: Annotated[
         str | None,
-        typer.Option("--git", help="A clone (path) or URL of the repository, for provenance."),
+        typer.Option(
+            "--git", help="A clone or bare mirror (path), or URL of the repository, for provenance."
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="A built-in profile name or a profile file (TOML, shaped like asf-release.toml). "
+            "Default: the checkout's; outside a checkout, 'generic' (any project: the artifacts are "
+            "the files with a .asc).",
+        ),
     ] = None,
     tag: Annotated[
         str | None, typer.Option("--tag", help="The RC tag (default: the profile's, from --rc).")
@@ -54,15 +65,23 @@ def verify(
     """Verify a release candidate: the voter's whole checklist in one command.
 
     Checks: artifacts, checksums, signatures, archive, license, notice, headers, binaries,
-    provenance, build, tests. Exit 0 when none failed, 1 when one did.
+    provenance, build, tests. Exit 0 when the verdict is pass; 1 when a check failed (verdict
+    fail) or when every check was skipped (verdict incomplete: nothing was verified).
 
     Example: asf-release verify 2.11.0 --rc 1 --no-build --reply
     """
+    from asf_release import profile as profile_module
+    from asf_release.context import Context
     from asf_release.verify import VerifyRequest
     from asf_release.verify import verify as run_verify
     from asf_release.verify.reply import draft
 
-    ctx = context(json_mode=json_mode)
+    ctx = Context.load(
+        settings.project,
+        progress=output.RichProgress(enabled=not json_mode),
+        profile=profile,
+        profile_without_checkout=profile_module.NO_CHECKOUT_PROFILE,
+    )
     request = VerifyRequest(
         source=source, rc=rc, keys=keys, git=git, tag=tag, build=build, only=_ids(only), skip=_ids(skip)
     )
@@ -87,7 +106,10 @@ def _show(report: object, *, to_stderr: bool) -> None:
     assert isinstance(report, Report)
     console = output.errors if to_stderr else output.console
     rc = f"-rc{report.rc}" if report.rc else ""
-    console.print(f"[bold]{escape(report.version or '?')}{rc}[/] from {escape(report.source)}")
+    console.print(
+        f"[bold]{escape(report.version or '?')}{rc}[/] from {escape(report.source)}"
+        f" [dim](profile {escape(report.profile)})[/]"
+    )
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     table.add_column("check")
     table.add_column("status")
@@ -108,5 +130,9 @@ def _show(report: object, *, to_stderr: bool) -> None:
                 console.print(f"    [dim]{escape(finding.hint)}[/]")
     if report.logs:
         console.print(f"\nbuild and test logs: {escape(report.logs)}")
-    verdict = "[bold green]PASS[/]" if report.passed else "[bold red]FAIL[/]"
-    console.print(f"\nverdict: {verdict}")
+    verdicts = {
+        "pass": "[bold green]PASS[/]",
+        "fail": "[bold red]FAIL[/]",
+        "incomplete": "[bold yellow]INCOMPLETE[/]: every check was skipped, nothing was verified",
+    }
+    console.print(f"\nverdict: {verdicts[report.verdict]}")

@@ -82,7 +82,7 @@ def draft(profile: Profile, report: Report) -> str:
         tag=report.tag,
         source=report.source,
         keys=report.keys,
-        vote="+1" if report.passed else "-1",
+        vote={"pass": "+1", "fail": "-1"}.get(report.verdict, "(no vote yet: every check was skipped)"),
         items=listed,
         reasons=reasons,
     )

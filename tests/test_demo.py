@@ -61,7 +61,7 @@ def _stages(text: str) -> dict[str, list[str]]:
     stages: dict[str, list[str]] = {}
     current: list[str] = []
     for line in text.splitlines():
-        if line.startswith("▶ "):
+        if line.startswith(("▶ ", "==> ")):  # "==>" under --plain or NO_COLOR
             current = stages.setdefault(line, [])
             assert not current, f"stage printed twice: {line}"
         elif line.strip():

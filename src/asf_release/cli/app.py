@@ -190,9 +190,9 @@ def _plain_asked(argv: Sequence[str]) -> bool:
 def run(argv: Sequence[str] | None = None) -> None:
     """Run the CLI on argv and exit with the documented code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    output.configure(plain_output=_plain_asked(args))
-    command = command_tree(plain=output.plain)
     try:
+        output.configure(plain_output=_plain_asked(args))
+        command = command_tree(plain=output.plain)
         code = command.main(args=args, prog_name="asf-release", standalone_mode=False)
     except ReleaseError as error:
         if settings.debug:

@@ -187,13 +187,30 @@ def test_every_dry_run_command_round_trips_to_the_argv_of_its_plan(keyed: Releas
             assert keyed.cli("package", VERSION).returncode == 0
 
 
+def _after(argv: list[str], *flags: str) -> str:
+    return next(argv[i + 1] for i, arg in enumerate(argv) if arg in flags)
+
+
 def test_keys_add_dry_run_shows_a_commit_message_that_pastes_whole(release: Release) -> None:
+    checked = release.cli("keys", "check")
+    assert checked.stdout.count("RSA 4096") == 1, checked.stdout  # the key's strength, said once
     human = release.cli("keys", "add", "--dry-run")
     machine = json.loads(release.cli("keys", "add", "--dry-run", "--json").stdout)
     shown = _shown_commands(human.stdout)
     assert shown == _planned_commands(machine)
-    commit = next(argv for argv in shown if argv[:2] == ["svn", "commit"])
-    assert "Riley Morgan" in commit[commit.index("-m") + 1]  # one argument, spaces and all
+    planned = next(argv for argv in shown if argv[:2] == ["svn", "commit"])
+    message = _after(planned, "-m", "--message")
+    assert "Riley Morgan" in message and " " in message  # one argument, spaces and all
+    # the command actually run, as -vv logs it, pastes back to the same message
+    done = release.cli("-vv", "keys", "add")
+    assert done.returncode == 0, done.stderr
+    logged = [
+        shlex.split(line.split("run: ", 1)[1].split("  (in ")[0])
+        for line in done.stderr.splitlines()
+        if "run: svn" in line
+    ]
+    ran = next(argv for argv in logged if "commit" in argv)
+    assert _after(ran, "-m", "--message") == message and "--password-from-stdin" in ran
 
 
 # --- terminal-safe output of outside text ------------------------------------------------------------

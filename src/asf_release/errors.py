@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 from enum import IntEnum
+
+from asf_release.cmdline import display
 
 
 class ExitCode(IntEnum):
@@ -11,6 +14,24 @@ class ExitCode(IntEnum):
     FAILED = 1  # checks failed, vote not passed
     USAGE = 2  # usage or configuration error
     EXTERNAL = 3  # an outside system failed
+    BUG = 4  # an exception asf-release did not expect: a bug, its traceback in a log file
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+
+
+class Interrupted(BaseException):
+    """A signal asked us to stop (SIGINT or SIGTERM). Raised from the signal handler so that every
+    `finally` runs (temporary directories go, servers stop) and the ledger keeps the step's intent
+    without a result, which the next run finishes. Not a KeyboardInterrupt: click and typer turn
+    that into a silent exit, and this must reach the CLI, which says where the release stands."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return ExitCode.TERMINATED if self.signum == signal.SIGTERM else 128 + self.signum
 
 
 class ReleaseError(Exception):
@@ -91,7 +112,7 @@ class ToolFailed(ExternalError):
         *,
         timed_out: bool = False,
     ) -> None:
-        shown = " ".join(argv)
+        shown = display(argv)
         tail = _tail(stderr)
         if timed_out:
             message = f"'{shown}' did not finish in time"

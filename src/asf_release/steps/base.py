@@ -51,19 +51,35 @@ class Plan:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a run did. `changed` False means there was nothing to do: the summary then says so
+    itself ("already done: ..."), and every renderer shows it once, as it is."""
+
     step: str
     summary: str
     facts: Mapping[str, Any] = field(default_factory=dict)
     changed: bool = True
     details: list[str] = field(default_factory=list)
 
+    @classmethod
+    def already_done(cls, step: str, detail: str = "", facts: Mapping[str, Any] | None = None) -> Outcome:
+        """The one way to say that a step had nothing to do."""
+        summary = f"already done: {detail}" if detail else "already done"
+        return cls(step, summary, facts or {}, changed=False)
+
+    @property
+    def lines(self) -> list[str]:
+        """What a person reads: the summary, then the details, each once."""
+        return [self.summary, *(line for line in self.details if line != self.summary)]
+
 
 @dataclass(frozen=True)
 class Check:
-    """What the world says about a step."""
+    """What the world says about a step; `command`, when set, is what to run next instead of the
+    step's own command (a proposal written but not posted needs recording, not rewriting)."""
 
     state: State
     detail: str = ""
+    command: str = ""
 
 
 class Step(ABC):
@@ -95,6 +111,14 @@ class Step(ABC):
         ctx.ledger.append(self.release, self.name, kind, data, rc=self.rc, at=ctx.now())
 
 
+_cut_short: list[Step] = []
+
+
+def cut_short() -> Step | None:
+    """The step whose run an interruption (or a bug) stopped midway, for the CLI to name."""
+    return _cut_short[-1] if _cut_short else None
+
+
 def execute(ctx: Context, step: Step) -> Plan | Outcome:
     """Plan, and unless this is a dry run, run the step with intent and result in the ledger."""
     plan = step.plan(ctx)
@@ -103,14 +127,15 @@ def execute(ctx: Context, step: Step) -> Plan | Outcome:
     if plan.nothing_to_do:
         check = step.done(ctx)
         if check.state is State.DONE:
-            return Outcome(
-                step.name, f"already done: {check.detail}" if check.detail else "already done", changed=False
-            )
+            return Outcome.already_done(step.name, check.detail)
     step.record(ctx, EventKind.INTENT, {"actions": [a.summary for a in plan.actions]})
     try:
         outcome = step.run(ctx)
     except ReleaseError as error:
         step.record(ctx, EventKind.FAILURE, {"message": error.message, "hint": error.hint or ""})
+        raise
+    except BaseException:  # Ctrl-C, SIGTERM or a bug: the intent stays open for the next run
+        _cut_short.append(step)
         raise
     step.record(ctx, EventKind.RESULT, {"summary": outcome.summary, **outcome.facts})
     return outcome

@@ -21,6 +21,7 @@ from asf_release import crashpoints
 from asf_release.adapters import proc
 from asf_release.adapters.git import Snapshot
 from asf_release.adapters.gpg import Key
+from asf_release.cmdline import display
 from asf_release.context import Context
 from asf_release.errors import Failed, Refused
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
@@ -79,20 +80,24 @@ def archive_to(
     hashers = {name: hashlib.new(name) for name in algorithms}
     partial = dest.with_name(dest.name + ".partial")
     size = 0
-    with (
-        ctx.git.archive(tag, prefix) as stream,
-        partial.open("wb") as out,
-        ctx.progress.task(f"archive {dest.name}") as task,
-    ):
-        while chunk := stream.read(CHUNK):
-            out.write(chunk)
-            crashpoints.reached("package:archiving")
-            for sink in sinks:
-                sink.write(chunk)
-            for hasher in hashers.values():
-                hasher.update(chunk)
-            size += len(chunk)
-            task.advance(len(chunk))
+    try:
+        with (
+            ctx.git.archive(tag, prefix) as stream,
+            partial.open("wb") as out,
+            ctx.progress.task(f"archive {dest.name}") as task,
+        ):
+            while chunk := stream.read(CHUNK):
+                out.write(chunk)
+                crashpoints.reached("package:archiving")
+                for sink in sinks:
+                    sink.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                size += len(chunk)
+                task.advance(len(chunk))
+    except BaseException:  # a failure, Ctrl-C or SIGTERM: no half-written file stays behind
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(dest)
     return Artifact(dest, {name: h.hexdigest() for name, h in hashers.items()}, size)
 
@@ -392,7 +397,7 @@ class PackageStep(Step):
             timeout=3600,
             hint="the project's packaging command failed; run it by hand to see why",
         )
-        details.append(f"ran {' '.join(argv)}")
+        details.append(f"ran {display(argv)}")
         self.changed_world()
         if self.tagged_commit(ctx) != self.tree(ctx).head:
             raise Refused(

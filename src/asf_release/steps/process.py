@@ -240,4 +240,4 @@ def _step_status(
             str(record.failure.data.get("message", "")),
             command,
         )
-    return StepStatus(spec.name, spec.title, world.state, world.detail, command)
+    return StepStatus(spec.name, spec.title, world.state, world.detail, world.command or command)

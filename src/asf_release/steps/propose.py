@@ -155,6 +155,8 @@ class ProposeStep(Step):
         }
         details = []
         if self.fmt == MARKDOWN:
+            if path.exists() and path.read_text() == self.text:
+                return Outcome(self.name, _unposted(path, self.version), facts, changed=False)
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(path.name + ".partial")
             partial.write_text(self.text)
@@ -197,17 +199,41 @@ class ProposeStep(Step):
         markdown = outbox_file(ctx, self.version, MARKDOWN)
         if sent:
             return Check(State.DONE, f"sent to {sent.data.get('to')} on {sent.at.date().isoformat()}")
+        posted = _posted(ctx, self.version)
+        if posted:
+            return Check(State.DONE, f"posted at {posted.data['posted']} on {posted.at.date().isoformat()}")
         if eml.exists():
             return Check(
-                State.DONE,
-                f"email in the outbox ({eml.name}), not sent by asf-release: send it, or run "
+                State.PENDING,
+                f"email written to the outbox ({eml.name}), not sent: asf-release propose {self.version} --send",
                 f"asf-release propose {self.version} --send",
             )
         if markdown.exists():
             return Check(
-                State.DONE, f"Markdown in the outbox ({markdown.name}): post it as a GitHub Discussion"
+                State.PENDING,
+                _unposted(markdown, self.version),
+                f"asf-release propose {self.version} --posted URL",
             )
         return Check(State.PENDING, "no proposal yet")
+
+
+def _unposted(markdown: Path, version: Version) -> str:
+    return (
+        f"Markdown written to the outbox ({markdown.name}), not sent: post it as a GitHub Discussion, then "
+        f"record it with asf-release propose {version} --posted URL; or mail it: asf-release propose "
+        f"{version} --send"
+    )
+
+
+def record_posted(ctx: Context, version: Version, url: str) -> None:
+    """The release manager posted the Markdown proposal by hand (a GitHub Discussion): keep where."""
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f"'{url}' is not the address of the post", "give the Discussion's https URL")
+    ctx.ledger.append(str(version), ProposeStep.name, EventKind.NOTE, {"posted": url}, at=ctx.now())
+
+
+def _posted(ctx: Context, version: Version) -> Event | None:
+    return next((e for e in reversed(_sending_events(ctx, version)) if "posted" in e.data), None)
 
 
 def sender(ctx: Context) -> str:

@@ -14,6 +14,7 @@ need svn subversion
 need svnadmin subversion
 need svnserve subversion
 need g++ g++
+need bwrap bubblewrap  # isolates the build and tests of an RC (verify): adapters/isolation.py
 need python3 python3
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 

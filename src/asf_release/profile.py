@@ -186,6 +186,8 @@ class BuildSection:
     test_command: str
     timeout_minutes: int
     required_tools: list[str]
+    network: bool
+    isolation: str
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "smtp.security": ("starttls", "ssl", "none"),
     "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
+    "build.isolation": ("auto", "bubblewrap", "none"),
 }
 
 # The range of every whole number, ends included, checked with the other profile errors. A vote

@@ -9,6 +9,7 @@ same command again, with exactly one release commit and one tag.
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import shutil
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from asf_release import crashpoints
-from asf_release.adapters import proc
+from asf_release.adapters import isolation, proc
 from asf_release.adapters.git import Snapshot
 from asf_release.adapters.gpg import Key
 from asf_release.context import Context
@@ -382,13 +383,16 @@ class PackageStep(Step):
         if self._working_version(ctx) == version:
             return False  # an earlier run stopped after writing the version file: finish natively
         argv = shlex.split(ctx.profile.fmt("source.package_command", version=version, rc=self.rc_number))
-        env = dict(ctx.env)
+        # the project's own script, from its checkout: trusted less than we are, it never sees
+        # our passwords or agent sockets (gpg-agent it reaches through GNUPGHOME, to sign)
+        env = isolation.without_secrets({**os.environ, **ctx.env})
         if ctx.gpg.home:
             env["GNUPGHOME"] = str(ctx.gpg.home)
         proc.run(
             argv,
             cwd=root,
             env=env,
+            inherit_env=False,
             timeout=3600,
             hint="the project's packaging command failed; run it by hand to see why",
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from asf_release import lock
 from asf_release.context import Context
 from asf_release.errors import ReleaseError
 from asf_release.ledger import EventKind
@@ -96,10 +97,17 @@ class Step(ABC):
 
 
 def execute(ctx: Context, step: Step) -> Plan | Outcome:
-    """Plan, and unless this is a dry run, run the step with intent and result in the ledger."""
-    plan = step.plan(ctx)
+    """Plan, and unless this is a dry run, run the step with intent and result in the ledger.
+    A run holds the checkout's writer lock from its plan to its result: the world it planned
+    from is the world it changes, and no other command changes it meanwhile."""
     if ctx.dry_run:
-        return plan
+        return step.plan(ctx)
+    with lock.writer(ctx.state_dir, step.command(), wait=lock.wait_seconds(ctx.env)):
+        return _execute(ctx, step)
+
+
+def _execute(ctx: Context, step: Step) -> Plan | Outcome:
+    plan = step.plan(ctx)
     if plan.nothing_to_do:
         check = step.done(ctx)
         if check.state is State.DONE:

@@ -13,7 +13,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -60,7 +60,7 @@ def writer(state_dir: Path, command: str, *, wait: float = DEFAULT_WAIT) -> Iter
             _held[path] -= 1
         return
     try:
-        handle = path.open("a+", encoding="utf-8")
+        handle = path.open("a+b", buffering=0)  # unbuffered: a full disk fails the write, once
     except OSError as error:
         raise ExternalError(
             f"cannot open the lock file {path} ({error.strerror or error})",
@@ -74,15 +74,14 @@ def writer(state_dir: Path, command: str, *, wait: float = DEFAULT_WAIT) -> Iter
             yield
         finally:
             _held.pop(path, None)
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
+            with suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         handle.close()
 
 
-def _acquire(handle: IO[str], path: Path, wait: float) -> None:
+def _acquire(handle: IO[bytes], path: Path, wait: float) -> None:
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -98,12 +97,14 @@ def _acquire(handle: IO[str], path: Path, wait: float) -> None:
             time.sleep(_POLL)
 
 
-def _say_who(handle: IO[str], command: str) -> None:
-    handle.seek(0)
-    handle.truncate()
+def _say_who(handle: IO[bytes], command: str) -> None:
     since = datetime.now(UTC).isoformat(timespec="seconds")
-    handle.write(json.dumps({"pid": os.getpid(), "command": command, "since": since}) + "\n")
-    handle.flush()
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write((json.dumps({"pid": os.getpid(), "command": command, "since": since}) + "\n").encode())
+    except OSError:
+        pass  # a full disk: the lock holds all the same, only its holder goes unnamed
 
 
 def _holder(path: Path) -> str:

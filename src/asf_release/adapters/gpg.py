@@ -229,8 +229,12 @@ class Gpg:
         args = ["--armor", "--detach-sign", "--output", str(partial)] + (["--local-user", key] if key else [])
         # not --batch: the agent may need to ask the person for the passphrase
         argv = self._argv(*args, "-", batch=False)
-        with proc.feed(argv, env=_pinentry_tty(), timeout=600) as fed:
-            yield fed
+        try:
+            with proc.feed(argv, env=_pinentry_tty(), timeout=600) as fed:
+                yield fed
+        except BaseException:
+            partial.unlink(missing_ok=True)  # the data being signed could not be made
+            raise
         assert fed.result is not None
         if fed.result.returncode != 0 or fed.broken:
             partial.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ does nothing, after a crash it finishes the job without doing anything twice.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 
 from asf_release import lock
 from asf_release.context import Context
-from asf_release.errors import ReleaseError
+from asf_release.errors import ReleaseError, os_failure
 from asf_release.ledger import EventKind
 from asf_release.version import Version
 
@@ -118,7 +119,18 @@ def _execute(ctx: Context, step: Step) -> Plan | Outcome:
     try:
         outcome = step.run(ctx)
     except ReleaseError as error:
-        step.record(ctx, EventKind.FAILURE, {"message": error.message, "hint": error.hint or ""})
+        _record_failure(ctx, step, error)
         raise
+    except OSError as error:  # the machine failed (a full disk...): said, recorded, and resumable
+        failure = os_failure(error)
+        _record_failure(ctx, step, failure)
+        raise failure from error
     step.record(ctx, EventKind.RESULT, {"summary": outcome.summary, **outcome.facts})
     return outcome
+
+
+def _record_failure(ctx: Context, step: Step, error: ReleaseError) -> None:
+    """Keep the failure in the ledger, unless the ledger itself cannot take it (a full disk):
+    that must not hide why the step stopped, and the next run looks at the world anyway."""
+    with contextlib.suppress(ReleaseError):
+        step.record(ctx, EventKind.FAILURE, {"message": error.message, "hint": error.hint or ""})

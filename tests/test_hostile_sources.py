@@ -156,3 +156,17 @@ def test_verify_of_a_trickling_mirror_exits_3(
     assert "2 s" in stderr and "max_download_seconds" in stderr
     assert not [p for p in (tmp_path / "tmpdir").rglob("*")]
     assert os.listdir(tmp_path / "tmpdir") == []
+
+
+def test_a_local_directory_with_names_that_are_not_plain_fails_and_says_so(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
+    rc = rc_factory.build()
+    for name in ("evil\x1b[2J.txt", "line\u2028break.txt", "-rf", "rtl\u202egz.exe"):
+        (rc / name).write_text("x\n")
+    code, report, stderr = _verify(rc_factory, str(rc), tmp_path)
+    assert code == 1 and report["verdict"] == "fail", stderr
+    artifacts = next(c for c in report["checks"] if c["id"] == "artifacts")
+    said = [f["message"] for f in artifacts["findings"] if f["level"] == "fail"]
+    assert len(said) == 4 and all("not a plain file name" in m for m in said), said
+    assert not any("\x1b" in m or "\u2028" in m for m in said)  # shown escaped, never raw

@@ -14,7 +14,7 @@ from asf_release import profile as profile_module
 from asf_release.adapters.git import Git
 from asf_release.adapters.gpg import Gpg
 from asf_release.adapters.svn import Svn
-from asf_release.errors import UsageError
+from asf_release.errors import ConfigError, UsageError
 from asf_release.ledger import Ledger
 from asf_release.profile import Profile
 from asf_release.progress import NoProgress, Progress
@@ -81,7 +81,20 @@ class Context:
 
     @cached_property
     def state_dir(self) -> Path:
-        return ledger_module.state_dir(self.require_project(), self.env)
+        """asf-release's own directory for this checkout, created when first needed."""
+        path = ledger_module.state_dir(self.require_project(), self.env)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            moved = "ASF_RELEASE_STATE_DIR" in self.env and self.env["ASF_RELEASE_STATE_DIR"]
+            raise ConfigError(
+                f"cannot create asf-release's state directory {path} ({error.strerror or error})",
+                "point ASF_RELEASE_STATE_DIR to a directory you can write"
+                if moved
+                else "check that you can write into the checkout's .git directory, "
+                "or point ASF_RELEASE_STATE_DIR to a directory you can write",
+            ) from None
+        return path
 
     @cached_property
     def ledger(self) -> Ledger:

@@ -30,7 +30,11 @@ def reached(name: str) -> None:
 def during(argv: list[str]) -> bool:
     """Whether to kill the command while this subprocess runs (ENV = "during svn commit", say)."""
     wanted = os.environ.get(ENV, "")
-    return wanted.startswith("during ") and " ".join(argv).startswith(wanted.removeprefix("during "))
+    if not wanted.startswith("during "):
+        return False
+    # a command run under a wrapper (bubblewrap) is named by what follows the wrapper's "--"
+    starts = [0, *[i + 1 for i, arg in enumerate(argv) if arg == "--"][:1]]
+    return any(" ".join(argv[start:]).startswith(wanted.removeprefix("during ")) for start in starts)
 
 
 def kill_now() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 from collections.abc import Sequence
 from enum import IntEnum
@@ -114,6 +115,8 @@ class ToolFailed(ExternalError):
     ) -> None:
         shown = display(argv)
         tail = _tail(stderr)
+        if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
+            hint = DISK_FULL_HINT
         if timed_out:
             message = f"'{shown}' did not finish in time"
         else:
@@ -125,6 +128,28 @@ class ToolFailed(ExternalError):
         self.returncode = returncode
         self.stderr = stderr
         self.timed_out = timed_out
+
+
+DISK_FULL_HINT = "the disk is full: free space on it, then run the command again; it finishes the job"
+
+
+def os_failure(error: OSError) -> ExternalError:
+    """An error of the operating system met while acting (a full disk, a file that cannot be
+    written), said to a person."""
+    where = f" {error.filename}" if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ExternalError(
+            f"no space left on the device holding{where or ' a file being written'}", DISK_FULL_HINT
+        )
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ExternalError(
+            f"cannot write{where} ({error.strerror})",
+            "check the permissions of that directory, then run again",
+        )
+    return ExternalError(
+        f"the system refused an operation on{where or ' a file'} ({error.strerror or error})",
+        "fix the cause, then run the command again; it finishes the job",
+    )
 
 
 def _tail(text: str, lines: int = 12) -> str:

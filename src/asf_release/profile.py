@@ -188,6 +188,7 @@ class ChecksSection:
     max_members: int
     max_unpacked_mb: int
     max_compression_ratio: int
+    max_download_seconds: int
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,8 @@ class BuildSection:
     test_command: str
     timeout_minutes: int
     required_tools: list[str]
+    network: bool
+    isolation: str
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,23 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "smtp.security": ("starttls", "ssl", "none"),
     "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
+    "build.isolation": ("auto", "bubblewrap", "none"),
+}
+
+# The range of every whole number, ends included, checked with the other profile errors. A vote
+# follows ASF release policy: at least three binding +1 after at least 72 hours; a profile may ask
+# more, never less (a shorter or smaller vote is `result --force --reason`, not a setting).
+RANGES: dict[str, tuple[int, int]] = {
+    "smtp.port": (1, 65535),
+    "vote.min_binding_approvals": (3, 100),
+    "vote.min_hours": (72, 720),
+    "proposal.cherry_pick_days": (0, 365),
+    "checks.max_download_mb": (0, 1 << 20),
+    "checks.max_members": (1, 100_000_000),
+    "checks.max_unpacked_mb": (1, 1 << 24),
+    "checks.max_compression_ratio": (1, 1_000_000),
+    "checks.max_download_seconds": (1, 7 * 24 * 3600),
+    "build.timeout_minutes": (1, 7 * 24 * 60),
 }
 
 
@@ -302,8 +322,23 @@ def _field_types(section: type[Any]) -> dict[str, Any]:
 @functools.cache
 def vote_rules() -> dict[str, bool]:
     """Each vote rule a profile can pick, and whether a binding -1 vetoes under it."""
+    file = "built-in profiles/rules/vote.toml"
     text = (resources.files("asf_release") / "profiles" / "rules" / "vote.toml").read_text()
-    return {name: bool(rule["veto"]) for name, rule in tomllib.loads(text).items()}
+    return check_vote_rules(_parse(text, file), file)
+
+
+def check_vote_rules(rules: Mapping[str, Any], file: str) -> dict[str, bool]:
+    """The rules file holds tables with exactly one key, `veto`, true or false."""
+    checked: dict[str, bool] = {}
+    for name, rule in rules.items():
+        if not isinstance(rule, dict) or set(rule) != {"veto"}:
+            raise ConfigError("expected a table with one key, veto = true or false", file=file, key=name)
+        if not isinstance(rule["veto"], bool):
+            raise ConfigError(
+                f"expected true or false, found {_show(rule['veto'])}", file=file, key=f"{name}.veto"
+            )
+        checked[name] = rule["veto"]
+    return checked
 
 
 def builtin_names() -> list[str]:
@@ -350,13 +385,13 @@ def load(
         base, layer = _chosen(chosen)
         layers += layer
     elif project_file and project_file.is_file():
-        text = project_file.read_text()
+        text = _read_text(project_file)
         data = _parse(text, str(project_file))
         base = _take_base_name(data, str(project_file))
         layers.append((str(project_file), data, text))
     user_file = user_config_path(env)
     if user_file:
-        text = user_file.read_text()
+        text = _read_text(user_file)
         data = _parse(text, str(user_file))
         if "profile" in data:
             raise ConfigError(
@@ -367,7 +402,12 @@ def load(
             )
         layers.append((str(user_file), data, text))
 
-    merged = _parse(builtin_text(base), f"built-in profile {base}")
+    # Every built-in profile stands on the generic one: a key a project profile does not set
+    # takes the generic value, so no built-in can lack a key.
+    merged = _parse(builtin_text(NO_CHECKOUT_PROFILE), f"built-in profile {NO_CHECKOUT_PROFILE}")
+    if base != NO_CHECKOUT_PROFILE:
+        for section, values in _parse(builtin_text(base), f"built-in profile {base}").items():
+            merged.setdefault(section, {}).update(values)
     origins: dict[str, str] = {}
     for file, data, text in layers:
         _validate(data, file, text)
@@ -399,13 +439,28 @@ def _chosen(chosen: str) -> tuple[str, list[tuple[str, dict[str, Any], str]]]:
             f"shaped like {PROJECT_FILE} (asf-release init writes one)",
             key="profile",
         )
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read it ({error})", file=str(path)) from None
+    text = _read_text(path)
     data = _parse(text, str(path))
     data.setdefault("profile", NO_CHECKOUT_PROFILE)
     return _take_base_name(data, str(path)), [(str(path), data, text)]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            f"this file cannot be read ({error.strerror or error})", "check its permissions", file=str(path)
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"this file is not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})",
+            "TOML files are UTF-8: save it again as UTF-8 (iconv -f latin1 -t utf-8 FILE)",
+            file=str(path),
+            line=data.count(b"\n", 0, error.start) + 1,
+        ) from None
 
 
 def _parse(text: str, file: str) -> dict[str, Any]:
@@ -482,6 +537,12 @@ def _type_problem(value: object, hint: object, key: str) -> str | None:
         raise TypeError(f"unsupported schema type {hint!r}")
     if not ok:
         return f"expected {expected}, found {_show(value)}"
+    if key in RANGES and isinstance(value, int):
+        low, high = RANGES[key]
+        if value < low:
+            return f"expected at least {low}, found {value}"
+        if value > high:
+            return f"expected at most {high}, found {_show(value)}"
     choices = tuple(vote_rules()) if key == "vote.rule" else _CHOICES.get(key)
     if choices:
         given = value if isinstance(value, list) else [value]

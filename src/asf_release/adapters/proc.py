@@ -39,9 +39,10 @@ class Completed:
 __all__ = ["MASK", "Completed", "display", "feed", "mask", "run", "stream", "tool_env"]
 
 
-def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment with messages in English, so tools' output can be parsed."""
-    env = dict(os.environ)
+def tool_env(extra: Mapping[str, str] | None = None, *, inherit: bool = True) -> dict[str, str]:
+    """The caller's environment (or, not inheriting it, only `extra`) with messages in English,
+    so tools' output can be parsed."""
+    env = dict(os.environ) if inherit else {}
     env["LC_MESSAGES"] = "C"
     env.pop("LANGUAGE", None)
     if extra:
@@ -60,10 +61,12 @@ def run(
     secrets: Sequence[str] = (),
     hint: str | None = None,
     stdout: IO[bytes] | None = None,
+    inherit_env: bool = True,
 ) -> Completed:
     """Run argv (never through a shell) and return its output as text.
 
     stdout, when given, receives the raw output instead (for large or binary output).
+    inherit_env=False runs it with `env` alone (code we do not trust: see adapters/isolation).
     """
     shown = mask(argv, secrets)
     log.debug("run: %s%s", display(shown), f"  (in {cwd})" if cwd else "")
@@ -75,7 +78,7 @@ def run(
         proc = subprocess.run(  # noqa: S603 - argv list, no shell
             list(argv),
             cwd=cwd,
-            env=tool_env(env),
+            env=tool_env(env, inherit=inherit_env),
             input=data,
             stdin=None if data is not None else subprocess.DEVNULL,
             stdout=stdout if stdout is not None else subprocess.PIPE,

@@ -16,9 +16,18 @@ ID = "artifacts"
 
 def check(rc: OpenedRC) -> CheckResult:
     files = rc.located.files
-    findings: list[Finding] = []
+    findings: list[Finding] = [
+        fail(
+            "",
+            f"{rc.located.origin} lists a file named {refusal}, so it is not a plain file name; "
+            "it was not downloaded",
+            "a listing that names files outside their directory is broken or hostile: "
+            "get the RC from the project's dist directory",
+        )
+        for refusal in rc.located.refused
+    ]
     if not files:
-        return CheckResult.of(ID, [fail("", f"{rc.located.origin} holds no files")])
+        return CheckResult.of(ID, [*findings, fail("", f"{rc.located.origin} holds no files")])
     if rc.discovering and not rc.artifacts:
         findings.append(
             fail(

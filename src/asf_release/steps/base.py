@@ -7,14 +7,16 @@ does nothing, after a crash it finishes the job without doing anything twice.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from asf_release import lock
 from asf_release.context import Context
-from asf_release.errors import ReleaseError
+from asf_release.errors import ReleaseError, os_failure
 from asf_release.ledger import EventKind
 from asf_release.version import Version
 
@@ -120,10 +122,17 @@ def cut_short() -> Step | None:
 
 
 def execute(ctx: Context, step: Step) -> Plan | Outcome:
-    """Plan, and unless this is a dry run, run the step with intent and result in the ledger."""
-    plan = step.plan(ctx)
+    """Plan, and unless this is a dry run, run the step with intent and result in the ledger.
+    A run holds the checkout's writer lock from its plan to its result: the world it planned
+    from is the world it changes, and no other command changes it meanwhile."""
     if ctx.dry_run:
-        return plan
+        return step.plan(ctx)
+    with lock.writer(ctx.state_dir, step.command(), wait=lock.wait_seconds(ctx.env)):
+        return _execute(ctx, step)
+
+
+def _execute(ctx: Context, step: Step) -> Plan | Outcome:
+    plan = step.plan(ctx)
     if plan.nothing_to_do:
         check = step.done(ctx)
         if check.state is State.DONE:
@@ -132,10 +141,21 @@ def execute(ctx: Context, step: Step) -> Plan | Outcome:
     try:
         outcome = step.run(ctx)
     except ReleaseError as error:
-        step.record(ctx, EventKind.FAILURE, {"message": error.message, "hint": error.hint or ""})
+        _record_failure(ctx, step, error)
         raise
+    except OSError as error:  # the machine failed (a full disk...): said, recorded, and resumable
+        failure = os_failure(error)
+        _record_failure(ctx, step, failure)
+        raise failure from error
     except BaseException:  # Ctrl-C, SIGTERM or a bug: the intent stays open for the next run
         _cut_short.append(step)
         raise
     step.record(ctx, EventKind.RESULT, {"summary": outcome.summary, **outcome.facts})
     return outcome
+
+
+def _record_failure(ctx: Context, step: Step, error: ReleaseError) -> None:
+    """Keep the failure in the ledger, unless the ledger itself cannot take it (a full disk):
+    that must not hide why the step stopped, and the next run looks at the world anyway."""
+    with contextlib.suppress(ReleaseError):
+        step.record(ctx, EventKind.FAILURE, {"message": error.message, "hint": error.hint or ""})

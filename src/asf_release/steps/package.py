@@ -9,16 +9,17 @@ same command again, with exactly one release commit and one tag.
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from asf_release import crashpoints
-from asf_release.adapters import proc
+from asf_release.adapters import isolation, proc
 from asf_release.adapters.git import Snapshot
 from asf_release.adapters.gpg import Key
 from asf_release.cmdline import display
@@ -95,11 +96,25 @@ def archive_to(
                     hasher.update(chunk)
                 size += len(chunk)
                 task.advance(len(chunk))
-    except BaseException:  # a failure, Ctrl-C or SIGTERM: no half-written file stays behind
-        partial.unlink(missing_ok=True)
+            _sync(out)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)  # a failed write (a full disk) leaves nothing half-made
+        _name_the_file(error, dest)
         raise
     partial.replace(dest)
     return Artifact(dest, {name: h.hexdigest() for name, h in hashers.items()}, size)
+
+
+def _name_the_file(error: BaseException, path: Path) -> None:
+    """A write error knows no file name: give it the one a person knows."""
+    if isinstance(error, OSError) and not error.filename:
+        error.filename = str(path)
+
+
+def _sync(out: BinaryIO) -> None:
+    """On the disk before it takes its final name: a rename never reveals a half-written file."""
+    out.flush()
+    os.fsync(out.fileno())
 
 
 def file_digests(path: Path, algorithms: list[str]) -> dict[str, str]:
@@ -387,13 +402,16 @@ class PackageStep(Step):
         if self._working_version(ctx) == version:
             return False  # an earlier run stopped after writing the version file: finish natively
         argv = shlex.split(ctx.profile.fmt("source.package_command", version=version, rc=self.rc_number))
-        env = dict(ctx.env)
+        # the project's own script, from its checkout: trusted less than we are, it never sees
+        # our passwords or agent sockets (gpg-agent it reaches through GNUPGHOME, to sign)
+        env = isolation.without_secrets({**os.environ, **ctx.env})
         if ctx.gpg.home:
             env["GNUPGHOME"] = str(ctx.gpg.home)
         proc.run(
             argv,
             cwd=root,
             env=env,
+            inherit_env=False,
             timeout=3600,
             hint="the project's packaging command failed; run it by hand to see why",
         )
@@ -438,11 +456,15 @@ class PackageStep(Step):
         algorithms = sorted({"sha512", *ctx.profile.source.checksums})
         fresh_path = tarball.with_name(tarball.name + ".new")
         signed_before = tarball.is_file() and asc.is_file() and self._good_signature(ctx, asc, tarball, key)
-        if signed_before:
-            fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms)
-        else:
-            with ctx.gpg.signing(asc, key.fingerprint) as signer:
-                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer])
+        try:
+            if signed_before:
+                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms)
+            else:
+                with ctx.gpg.signing(asc, key.fingerprint) as signer:
+                    fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer])
+        except BaseException:
+            fresh_path.unlink(missing_ok=True)
+            raise
         unchanged = (
             tarball.is_file() and file_digests(tarball, ["sha512"])["sha512"] == fresh.digests["sha512"]
         )
@@ -506,5 +528,12 @@ class _Stopwatch:
 
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
+    try:
+        with partial.open("wb") as out:
+            out.write(text.encode())
+            _sync(out)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)
+        _name_the_file(error, path)
+        raise
     partial.replace(path)

@@ -93,6 +93,11 @@ Riley Morgan
 """
 
 
+def vote_body(rc: int) -> str:
+    """The VOTE of another candidate of the same version: the body names its tag and directory."""
+    return VOTE_BODY.replace("-rc1", f"-rc{rc}")
+
+
 def committee_info() -> dict[str, Any]:
     roster = {uid: {"name": name, "date": "2022-06-01"} for uid, name in PMC.items()}
     return {
@@ -374,6 +379,52 @@ class PonyMail:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+# --- an SMTP server that takes the message, then drops the connection ----------------------------
+
+
+class DroppingSmtp:
+    """aiosmtpd on 127.0.0.1 whose DATA handler keeps the message (appended to `mbox`, the list's
+    archive, when `keep`) and then closes the connection before answering: the client cannot know
+    whether the message went out. The fault a release manager meets when a relay restarts."""
+
+    def __init__(self, mbox: Path, *, keep: bool = True) -> None:
+        self.mbox = mbox
+        self.keep = keep
+        self.received = 0
+        self._controller: Any = None
+
+    @property
+    def port(self) -> int:
+        assert self._controller is not None
+        return int(self._controller.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received += 1
+        if self.keep:
+            box = mailbox.mbox(self.mbox)
+            try:
+                box.add(envelope.original_content or envelope.content)
+                box.flush()
+            finally:
+                box.close()
+        server.transport.close()  # the message is taken; the answer never leaves
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> DroppingSmtp:
+        from aiosmtpd.controller import Controller
+
+        from asf_release.sandbox.services import free_port
+
+        self._controller = Controller(self, hostname=LOOPBACK, port=free_port())
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
 
 @pytest.fixture

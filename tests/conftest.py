@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from asf_release import profile as profile_module
 from asf_release.adapters.gpg import stop_agent
@@ -23,6 +24,11 @@ from asf_release.sandbox.environment import Sandbox
 
 # fixtures of each area live in their own module
 pytest_plugins = ["tests.release_fixtures"]
+
+# Property-based tests: a fixed seed in CI (the same examples on every run), bounded examples.
+settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

@@ -165,7 +165,8 @@ def _committee_info(text: str, committee: str, source: str) -> Roster:
 
 def _member_from_info(uid: str, info: Any) -> Member:
     name = info.get("name", "") if isinstance(info, dict) else ""
-    return Member(one_line(uid.lower(), 200), one_line(name if isinstance(name, str) else "", 200) or uid)
+    uid = one_line(uid.lower(), 200)
+    return Member(uid, one_line(name if isinstance(name, str) else "", 200) or uid)
 
 
 def _toml(text: str, committee: str, source: str) -> Roster:
@@ -221,4 +222,6 @@ def _member_from_toml(uid: str, entry: Any, source: str) -> Member:
         raise ConfigError("name is a string and pmc true or false", file=source, key=key)
     if not isinstance(addresses, list) or not all(isinstance(a, str) and "@" in a for a in addresses):
         raise ConfigError("addresses is a list of mail addresses", file=source, key=f"{key}.addresses")
-    return Member(uid.lower(), one_line(name, 200), frozenset(a.strip().lower() for a in addresses), pmc)
+    return Member(
+        one_line(uid.lower(), 200), one_line(name, 200), frozenset(a.strip().lower() for a in addresses), pmc
+    )

@@ -241,6 +241,10 @@ def test_an_absurd_epoch_on_the_vote_itself_is_a_clear_error(
     docs[0]["epoch"] = epoch
     saved = tmp_path / "thread.json"
     saved.write_text(json.dumps(docs, allow_nan=True))
+    counted = tally(profile, saved, roster)  # PonyMail's 'date' field ('2025/03/03 09:30:00') is used
+    assert counted.tally.start == START
+    del docs[0]["date"]
+    saved.write_text(json.dumps(docs, allow_nan=True))
     with pytest.raises(UsageError, match="no date"):
         tally(profile, saved, roster)
 
@@ -402,6 +406,7 @@ def _hostile_files(tmp_path: Path) -> dict[str, Path]:
     nan = tmp_path / "nan.json"
     docs = ponymail_docs()
     docs[0]["epoch"] = float("nan")
+    del docs[0]["date"]
     nan.write_text(json.dumps(docs))
     numeric = tmp_path / "children.json"
     numeric.write_text(json.dumps(thread_lua(12)))

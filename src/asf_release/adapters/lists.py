@@ -410,8 +410,8 @@ class PonyMailSource(ThreadSource):
                 message_id=message_id,
                 in_reply_to=parents,
                 references=references,
-                subject=one_line(_field(doc, "subject")),
-                sender_raw=one_line(_field(doc, "from_raw", "from")),
+                subject=one_line(_decoded(_field(doc, "subject"))),
+                sender_raw=one_line(_decoded(_field(doc, "from_raw", "from"))),
                 when=when,
                 position=position,
                 notes=notes,
@@ -440,21 +440,23 @@ def _list(value: Any) -> list[Any]:
 
 def _ponymail_date(doc: dict[str, Any]) -> tuple[datetime | None, tuple[str, ...]]:
     """A PonyMail document's date: 'epoch' (seconds, as its archiver writes it), else its 'date'
-    ('YYYY/MM/DD HH:MM:SS', UTC); an epoch that is no date is said, not used."""
+    ('YYYY/MM/DD HH:MM:SS', UTC). An epoch that is no date is said, never used."""
     epoch = doc.get("epoch")
     when = from_epoch(epoch)
     if when is not None:
         return when, ()
-    notes: tuple[str, ...] = ()
-    if epoch is not None:
-        shown = one_line(repr(epoch), 40)
-        notes = (f"its date (epoch {shown}) is not a date: it is taken as the latest message",)
     text = _field(doc, "date")
     try:
-        parsed = datetime.strptime(text[:40], "%Y/%m/%d %H:%M:%S").replace(tzinfo=UTC)
+        parsed: datetime | None = datetime.strptime(text[:40], "%Y/%m/%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
-        return None, notes
-    return (parsed, ()) if plausible(parsed) else (None, notes)
+        parsed = None
+    if parsed is not None and not plausible(parsed):
+        parsed = None
+    if epoch is None:
+        return parsed, ()
+    shown = one_line(repr(epoch), 40)
+    instead = "its 'date' field is used" if parsed else "it is taken as the latest message"
+    return parsed, (f"its date (epoch {shown}) is not a date: {instead}",)
 
 
 def readable_text(raw: bytes) -> str:

@@ -91,9 +91,10 @@ def normalize_subject(subject: str) -> str:
     return _BRACKETS.sub("][", text) if "] [" in text else text
 
 
-# The words before an RC number in a subject: "-rc", " rc", "_RC", " (rc".
-_RC_MARK = re.compile(r"[\s\-_.]*\(?\s*rc\s*$")
-_OPTIONAL_RC = r"(?:[\s\-_.]*\(?\s*rc\s*(?P<rc>\d+)\s*\)?)?"
+# The words before an RC number in a subject: "-rc", " rc", "_RC", " (rc", ", release candidate #".
+_RC_WORDS = r"[\s\-_.,]*\(?\s*(?:rc|release candidate)\s*#?\s*"
+_RC_MARK = re.compile(_RC_WORDS + "$")
+_OPTIONAL_RC = rf"(?:{_RC_WORDS}(?P<rc>\d+)\s*\)?)?"
 
 
 def subject_pattern(template: str, values: dict[str, str | None]) -> re.Pattern[str]:

@@ -119,6 +119,8 @@ class ResultStep(mailing.MessageStep):
             return Check(
                 State.DONE, f"[RESULT] sent {state.sent_at:%Y-%m-%d %H:%M}, Message-ID {state.message_id}"
             )
+        if state.attempt_open:
+            return self.unsent(ctx, state, "")  # the ledger does not know: the next run looks
         local = mailing.local_thread(ctx)
         if local and self.rc:
             vote = VoteStep(self.version, self.rc)

@@ -168,7 +168,7 @@ class VoteStep(mailing.MessageStep):
             state.message_id and found.message_id == state.message_id and not state.attempt_open
         ):
             return None
-        when = self.adopt(ctx, found)
+        when = self.adopt(ctx, found, ours=found.message_id == state.message_id)
         return Outcome(
             self.name,
             f"the thread already holds this [VOTE], sent {_when(when)} by {found.sender.label()}: not sent again",

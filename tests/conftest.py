@@ -27,7 +27,9 @@ pytest_plugins = ["tests.release_fixtures"]
 
 # Hypothesis: every property test bounds its examples; under CI (CI set) the "ci" profile also
 # fixes the seed (derandomize), so a CI run is repeatable and a failure reproduces.
-hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, max_examples=50, deadline=None, database=None, print_blob=True
+)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 

@@ -41,6 +41,14 @@ RosterOption = Annotated[
     str | None,
     typer.Option("--roster", help="The PMC roster: committee-info.json or a TOML roster, file or URL."),
 ]
+VoteMessageId = Annotated[
+    str | None,
+    typer.Option(
+        "--vote-message-id",
+        help="The [VOTE] message to count, by its Message-ID (default: the one `vote` sent, else the "
+        "release manager's message with the VOTE subject).",
+    ),
+]
 
 
 def _rc(ctx: Context, version: Version, rc: int | None) -> int:
@@ -107,6 +115,7 @@ def tally(
     rc: Rc = None,
     thread: Thread = None,
     roster: RosterOption = None,
+    vote_message_id: VoteMessageId = None,
     json_mode: Json = False,
 ) -> None:
     """Count the votes in the vote thread and say whether the vote passed, failed or is still open.
@@ -140,10 +149,13 @@ def tally(
                 thread=thread or "",
                 roster=roster or ctx.profile.vote.roster,
                 now=ctx.now(),
+                vote_id=vote_message_id,
                 progress=ctx.progress,
             )
         else:
-            step = TallyStep(target, _rc(ctx, target, rc), thread=thread, roster=roster)
+            step = TallyStep(
+                target, _rc(ctx, target, rc), thread=thread, roster=roster, vote_message_id=vote_message_id
+            )
             execute(ctx, step)
             assert step.counted is not None
             counted = step.counted
@@ -171,6 +183,7 @@ def result(
     ] = "",
     thread: Thread = None,
     roster: RosterOption = None,
+    vote_message_id: VoteMessageId = None,
     dry_run: DryRun = False,
     json_mode: Json = False,
 ) -> None:
@@ -194,6 +207,7 @@ def result(
         reason=reason,
         thread=thread,
         roster=roster,
+        vote_message_id=vote_message_id,
     )
     outcome = execute(ctx, step)
     message = None

@@ -47,6 +47,7 @@ RUNTIME_PLACEHOLDERS = frozenset(
         "jobs",
         "repository",
         "digest",
+        "branch",
     }
 )
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -72,6 +73,7 @@ class GitSection:
     rc_tag: str
     final_tag: str
     rc_tag_message: str
+    final_tag_message: str
     tag_url: str
     commit_url: str
     pull_request_url: str
@@ -139,6 +141,8 @@ class ReleaseManagerSection:
     signing_key: str
     gnupg_home: str
     docker_user: str
+    key_algorithm: str
+    keyserver: str
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,11 @@ class BuildSection:
 class WebsiteSection:
     repository_url: str
     releases_file: str
+    releases_anchor: str
+    releases_entry: str
+    branch: str
+    commit_message: str
+    pull_request_url: str
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "smtp.security": ("starttls", "ssl", "none"),
     "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
+    "release_manager.key_algorithm": ("rsa4096", "rsa3072", "ed25519"),
 }
 
 

@@ -52,11 +52,13 @@ def _propose(run: DemoRun) -> list[str]:
         draft = ProposeStep(run.version, fmt="email")
         written = execute(ctx, draft)
         lines = _said(written)
+        if (
+            isinstance(written, Outcome) and not written.changed
+        ):  # the proposal went out on an earlier run; today's would differ
+            return [*lines, *_said(execute(ctx, ProposeStep(run.version, send=True)))]
         proposal = draft.proposal
         assert proposal is not None and isinstance(written, Outcome)
         line = proposal.line
-        if not written.changed:  # the proposal went out on an earlier run; today's would differ
-            return [*lines, *_said(execute(ctx, ProposeStep(run.version, send=True)))]
         lines.append(
             f"{line.version} is a {line.kind.value} release after {line.previous}: {len(proposal.entries)} commits, "
             f"cherry-pick deadline {proposal.deadline}"

@@ -63,7 +63,8 @@ def resolve(ctx: Context, version: Version, *, validate: bool = True) -> Line:
             f"fetch it (git fetch {ctx.profile.git.remote} {unstable}:{unstable}), or name the "
             "development branch in git.unstable_branch",
         )
-    released = names.final_versions(git.tags())
+    # the version's own final tag is left out: once released, its line still reads as it did
+    released = [v for v in names.final_versions(git.tags()) if v != version]
     branch = names.release_branch(version)
     branch_head = git.branch_commit(branch)
     if version.kind is ReleaseKind.FEATURE:

@@ -94,6 +94,18 @@ class ProposeStep(Step):
 
     # --- plan / run ---------------------------------------------------------------------------
     def plan(self, ctx: Context) -> Plan:
+        sent = _sent(ctx, self.version)
+        if sent and self.fmt == EMAIL and not self.resend:
+            # looked at first: once released, the version is no longer one that could be proposed
+            return Plan(
+                self.name, [], [f"already sent to {sent.data.get('to')} (Message-ID {sent.data.get('sent')})"]
+            )
+        released = ctx.names.final_tag(self.version)
+        if ctx.git.tag_commit(released):
+            raise Refused(
+                f"{self.version} is released already (tag {released})",
+                "propose the next version: asf-release status shows the latest release",
+            )
         proposal = self.prepare(ctx)
         path = outbox_file(ctx, self.version, self.fmt)
         sent = _sent(ctx, self.version)

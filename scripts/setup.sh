@@ -13,6 +13,9 @@ need gpgconf gnupg
 need svn subversion
 need svnadmin subversion
 need svnserve subversion
+need svnmucc subversion
+need dirmngr dirmngr
+need sks sks  # the tests' keyserver (keys publish), on 127.0.0.1
 need g++ g++
 need python3 python3
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)

@@ -47,7 +47,10 @@ def status(
     table.add_column("state")
     table.add_column("detail", overflow="fold")
     for step in report.steps:
-        table.add_row(escape(step.title), output.styled(step.state.value), escape(step.detail))
+        detail = escape(step.detail)
+        if step.command:  # every step's exact command, automated or by hand
+            detail += f"\n[dim]$ {escape(step.command)}[/]"
+        table.add_row(escape(step.title), output.styled(step.state.value), detail)
     output.console.print(table)
     upcoming = report.next
     if upcoming is None:

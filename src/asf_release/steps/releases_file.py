@@ -85,9 +85,14 @@ def _anchor(text_lines: list[str], anchor: str) -> int:
     )
 
 
+def _split(text: str) -> list[str]:
+    """The file's lines without their ends: only \n (and \r\n) end a line, as editors and git see it."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def listed(text: str, anchor: str, entry: str) -> list[Listed]:
     """The versions the file lists after its anchor, in the file's order."""
-    lines = text.splitlines()
+    lines = _split(text)
     start = _anchor(lines, anchor)
     pattern = version_line_pattern(entry)
     found = []
@@ -112,16 +117,17 @@ def insert(text: str, version: Version, anchor: str, entry: str) -> Insertion | 
     if any(item.version == str(version) for item in present):
         return None
     newline = "\r\n" if "\r\n" in text else "\n"
-    file_lines = text.splitlines(keepends=True)
-    if file_lines and not file_lines[-1].endswith(("\n", "\r")):
-        file_lines[-1] += newline
+    file_lines = [piece for piece in re.split(r"(?<=\n)", text) if piece]
     older = [item for item in present if (v := _version(item.version)) is not None and v < version]
     if older:
         at = older[0].line - offset
     elif present:
         at = present[-1].line - offset + len(lines)
     else:
-        at = _anchor(text.splitlines(), anchor) + 1
+        at = _anchor(_split(text), anchor) + 1
     at = max(0, min(at, len(file_lines)))
     added = "".join(line.replace(PLACEHOLDER, str(version)) + newline for line in lines)
-    return Insertion("".join(file_lines[:at]) + added + "".join(file_lines[at:]), added, at)
+    before = "".join(file_lines[:at])
+    if before and not before.endswith("\n"):  # after a last line that has no line end
+        before += newline
+    return Insertion(before + added + "".join(file_lines[at:]), added, at)

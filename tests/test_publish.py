@@ -219,4 +219,4 @@ def test_a_patch_release_replaces_its_line_and_becomes_the_previous_release(sand
     assert proposed.returncode == 0, proposed.stdout + proposed.stderr
     assert "after 2.10.2" in proposed.stdout or "since 2.10.2" in proposed.stdout, proposed.stdout
     again = release.cli("propose", "2.10.2", "--dry-run")
-    assert again.returncode == 2 and "released already" in again.stderr
+    assert again.returncode == 2 and "not greater than 2.10.2, the latest release of 2.10" in again.stderr

@@ -100,12 +100,6 @@ class ProposeStep(Step):
             return Plan(
                 self.name, [], [f"already sent to {sent.data.get('to')} (Message-ID {sent.data.get('sent')})"]
             )
-        released = ctx.names.final_tag(self.version)
-        if ctx.git.tag_commit(released):
-            raise Refused(
-                f"{self.version} is released already (tag {released})",
-                "propose the next version: asf-release status shows the latest release",
-            )
         proposal = self.prepare(ctx)
         path = outbox_file(ctx, self.version, self.fmt)
         sent = _sent(ctx, self.version)

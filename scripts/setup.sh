@@ -13,6 +13,9 @@ need gpgconf gnupg
 need svn subversion
 need svnadmin subversion
 need svnserve subversion
+need svnmucc subversion
+need dirmngr dirmngr
+need sks sks  # the tests' keyserver (keys publish), on 127.0.0.1
 need g++ g++
 need bwrap bubblewrap  # isolates the build and tests of an RC (verify): adapters/isolation.py
 # the real servers an RC is listed by (httpd's mod_autoindex, mod_dav_svn): tests/test_real_httpd.py

@@ -24,7 +24,11 @@ def _world(base: Path) -> dict[str, str]:
         check=True,
     ).stdout
     mbox = base / "mail" / "captured.mbox"
+    website = subprocess.run(
+        ["git", "show-ref"], cwd=base / "website.git", capture_output=True, text=True, check=False
+    ).stdout
     return {
+        "website": website,
         "refs": git("show-ref"),
         "origin": subprocess.run(
             ["git", "show-ref"], cwd=base / "origin.git", capture_output=True, text=True, check=False
@@ -42,6 +46,22 @@ def test_the_demo_runs_end_to_end_and_resumes_without_duplicating(tmp_path: Path
         assert "created: sample project" in first.stdout
         assert "Look at:" in first.stdout and "ledger" in first.stdout
         after_first = _world(base)
+        # the whole seed, to the end: published, tagged, on the website's branch, announced
+        assert "refs/tags/v2.11.0\n" in after_first["origin"]
+        assert (
+            "Release 2.11.0"
+            in subprocess.run(
+                ["svn", "log", f"file://{base / 'svn' / 'dist' / 'release' / 'kvrocks' / '2.11.0'}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        assert "refs/heads/release-2.11.0" in after_first["website"]
+        assert "sent to announce@apache.org" in first.stdout
+        assert (
+            "Announce the release: done" in first.stdout and "Publish to dist/release: done" in first.stdout
+        )
 
         second = run_cli("demo", "--dir", str(base), cwd=tmp_path)
         assert second.returncode == 0, second.stdout + second.stderr

@@ -143,3 +143,22 @@ def test_cli_profile_json_shows_effective_values(tmp_path: Path) -> None:
     data = json.loads(done.stdout)
     assert data["values"]["vote"]["min_hours"] == 96
     assert data["sources"] == [str(tmp_path / "asf-release.toml")]
+
+
+def test_the_generic_profile_holds_every_key_of_every_built_in_profile() -> None:
+    """Every built-in profile stands on the generic one: a key only a project profile knows would
+    be missing for everyone else."""
+    import tomllib
+
+    def keys(name: str) -> set[str]:
+        data = tomllib.loads(profile_module.builtin_text(name))
+        return {
+            f"{section}.{key}"
+            for section, values in data.items()
+            if isinstance(values, dict)
+            for key in values
+        }
+
+    generic = keys("generic")
+    for name in profile_module.builtin_names():
+        assert keys(name) <= generic, (name, sorted(keys(name) - generic))

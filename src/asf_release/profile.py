@@ -58,6 +58,7 @@ RUNTIME_PLACEHOLDERS = frozenset(
         "jobs",
         "repository",
         "digest",
+        "branch",
     }
 )
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -83,6 +84,7 @@ class GitSection:
     rc_tag: str
     final_tag: str
     rc_tag_message: str
+    final_tag_message: str
     tag_url: str
     commit_url: str
     pull_request_url: str
@@ -150,6 +152,8 @@ class ReleaseManagerSection:
     signing_key: str
     gnupg_home: str
     docker_user: str
+    key_algorithm: str
+    keyserver: str
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,11 @@ class BuildSection:
 class WebsiteSection:
     repository_url: str
     releases_file: str
+    releases_anchor: str
+    releases_entry: str
+    branch: str
+    commit_message: str
+    pull_request_url: str
 
 
 @dataclass(frozen=True)
@@ -222,6 +231,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
     "build.isolation": ("auto", "bubblewrap", "none"),
+    "release_manager.key_algorithm": ("rsa4096", "rsa3072", "ed25519"),
 }
 
 # The range of every whole number, ends included, checked with the other profile errors. A vote

@@ -104,6 +104,14 @@ class Names:
     def _staging_pattern(self) -> re.Pattern[str]:
         return _pattern(self.profile.dist.staging_directory)
 
+    @cached_property
+    def _release_pattern(self) -> re.Pattern[str]:
+        return _pattern(self.profile.dist.release_directory)
+
+    def parse_release_directory(self, name: str) -> Version | None:
+        found = self._release_pattern.match(name)
+        return Version.parse(found["version"]) if found and found.groupdict().get("version") else None
+
     def parse_rc_tag(self, tag: str) -> tuple[Version, int] | None:
         found = self._rc_tag_pattern.match(tag)
         if not found:

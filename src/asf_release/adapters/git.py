@@ -149,11 +149,14 @@ class Git:
         self.run("commit", "--all", "--quiet", "--message", message)
         return self.head()
 
-    def tag_annotated(self, tag: str, message: str, *, sign: bool = False, key: str = "") -> None:
+    def tag_annotated(
+        self, tag: str, message: str, *, sign: bool = False, key: str = "", target: str = ""
+    ) -> None:
+        """An annotated tag on target (default HEAD); signed with key, or gpg's default, when sign."""
         args = ["tag", "--annotate", tag, "--message", message]
         if sign:
             args[1:2] = ["--sign"] if not key else ["--local-user", key]
-        self.run(*args)
+        self.run(*args, *([target] if target else []))
 
     def checkout(self, ref: str) -> None:
         self.run("checkout", "--quiet", ref)

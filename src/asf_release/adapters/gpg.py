@@ -208,6 +208,42 @@ class Gpg:
                 return line.split()[3]
         raise ToolFailed(["gpg", "--quick-gen-key", uid], 0, "gpg did not report the new key")
 
+    def create_key(self, parameters: str) -> str:
+        """A new key from an unattended-generation parameter block (gpg --gen-key --batch). Without
+        a Passphrase or %no-protection line, gpg-agent asks for the passphrase through pinentry:
+        it never passes through here. Returns the new key's fingerprint."""
+        done = proc.run(
+            self._argv("--status-fd", "1", "--gen-key"),
+            input=parameters,
+            env=_pinentry_tty(),
+            timeout=1800,  # the person types a passphrase twice; RSA 4096 takes a while
+            hint="gpg-agent asks for the passphrase through pinentry: answer it, or check GPG_TTY",
+        )
+        for line in done.stdout.splitlines():
+            if line.startswith("[GNUPG:] KEY_CREATED"):
+                return line.split()[3]
+        raise ToolFailed(["gpg", "--gen-key"], 0, done.stderr or "gpg did not report the new key")
+
+    def home_path(self) -> Path:
+        return self.home or Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+
+    def send_keys(self, keyserver: str, fingerprint: str) -> None:
+        self.run("--keyserver", keyserver, "--send-keys", fingerprint, timeout=300)
+
+    def receive_keys(self, keyserver: str, fingerprint: str) -> list[str]:
+        """Fingerprints gpg imported from the keyserver (none when it has no usable copy)."""
+        done = self.run(
+            "--status-fd", "1", "--keyserver", keyserver, "--recv-keys", fingerprint, check=False, timeout=300
+        )
+        found = []
+        for line in done.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[:2] == ["[GNUPG:]", "IMPORT_OK"]:
+                found.append(parts[3])
+        if done.returncode != 0 and not found:
+            raise ToolFailed(done.argv, done.returncode, done.stderr, f"check the keyserver {keyserver}")
+        return sorted(set(found))
+
     # --- signatures ---------------------------------------------------------------------------
     def sign_detached(self, path: Path, output: Path, key: str = "") -> None:
         """Write an ASCII-armored detached signature; gpg-agent asks for the passphrase."""

@@ -382,3 +382,28 @@ def _mib(size: int) -> str:
 def copy_local(source: Path, dest: Path) -> int:
     shutil.copyfile(source, dest)
     return dest.stat().st_size
+
+
+def probe(url: str, *, timeout: float = 20) -> tuple[int | None, str]:
+    """Whether an http(s) URL answers: (HTTP status, "") or (None, why not). HEAD first; servers
+    that refuse HEAD are asked for the first byte with GET. Redirects are followed."""
+    if kind(url) != "http":
+        return None, "not an http(s) URL"
+    status, reason = _ask(url, "HEAD", timeout)
+    if status in (403, 405, 501):
+        status, reason = _ask(url, "GET", timeout)
+    return status, reason
+
+
+def _ask(url: str, method: str, timeout: float) -> tuple[int | None, str]:
+    headers = {"User-Agent": USER_AGENT}
+    if method == "GET":
+        headers["Range"] = "bytes=0-0"
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status), ""
+    except urllib.error.HTTPError as error:
+        return int(error.code), str(error.reason)
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        return None, str(getattr(error, "reason", error))

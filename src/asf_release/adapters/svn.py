@@ -199,6 +199,49 @@ class Svn:
     def import_(self, path: Path, url: str, message: str) -> None:
         self.run("import", "--quiet", "--message", message, str(path), url)
 
+    def mucc(self, actions: Sequence[Sequence[str]], message: str, base: int | None = None) -> int | None:
+        """Several URL operations in one commit (svnmucc): all of them, or none.
+
+        actions: ("mv", SRC, DST), ("rm", URL), ("cp", REV, SRC, DST), ("mkdir", URL)...
+        base: the revision the caller looked at; the commit fails if what it touches changed since.
+        Returns the new revision."""
+        argv = mucc_argv(actions, message, base, username=self.username, config_dir=self.config_dir)
+        stdin = None
+        if self._password:
+            argv.insert(1, "--password-from-stdin")
+            stdin = self._password + "\n"
+        done = proc.run(
+            argv,
+            env=self.env,
+            input=stdin,
+            timeout=600,
+            secrets=[self._password] if self._password else (),
+            hint="check the URLs and your svn credentials; nothing was committed unless svn said so",
+        )
+        found = re.search(r"r(\d+) committed", done.stdout)
+        return int(found.group(1)) if found else None
+
+
+def mucc_argv(
+    actions: Sequence[Sequence[str]],
+    message: str,
+    base: int | None = None,
+    *,
+    username: str = "",
+    config_dir: Path | None = None,
+) -> list[str]:
+    """The svnmucc command line (also what --dry-run shows)."""
+    argv = ["svnmucc", "--non-interactive", "--message", message]
+    if base is not None:
+        argv += ["--revision", str(base)]
+    if config_dir:
+        argv += ["--config-dir", str(config_dir)]
+    if username:
+        argv += ["--username", username]
+    for action in actions:
+        argv += list(action)
+    return argv
+
 
 def parse_list(text: str, url: str = "") -> list[Entry]:
     """The entries of `svn list --xml` output. Names are as the server gave them: sources.unsafe()

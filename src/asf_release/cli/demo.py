@@ -32,10 +32,10 @@ class _Printer:
 
 
 def _serve(sandbox: Sandbox) -> None:
-    output.console.print(
-        f"\n[bold]Serving[/] svn on {sandbox.svn.url} and SMTP on 127.0.0.1:{sandbox.mail.port}; Ctrl-C to stop."
-    )
-    try:
+    try:  # from the first word on: a signal that comes as soon as "Serving" shows stops it cleanly
+        output.console.print(
+            f"\n[bold]Serving[/] svn on {sandbox.svn.url} and SMTP on 127.0.0.1:{sandbox.mail.port}; Ctrl-C to stop."
+        )
         while True:
             time.sleep(3600)
     except Interrupted:  # Ctrl-C or SIGTERM: the way to stop serving; the demo stops its servers

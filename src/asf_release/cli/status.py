@@ -45,6 +45,13 @@ def status(
         ("step", "state", "detail"),
         [(escape(step.title), output.styled(step.state.value), escape(step.detail)) for step in report.steps],
     )
+    # every step's exact command, automated or by hand, one line each so it pastes whole
+    output.console.print("\ncommands:")
+    for step in report.steps:
+        if step.command:
+            output.console.print(
+                f"  {escape(step.name):<12} [dim]$[/] {escape(step.command)}", soft_wrap=True
+            )
     upcoming = report.next
     if upcoming is None:
         output.console.print("[green]Every step is done.[/]")

@@ -73,9 +73,11 @@ def _verify(run: DemoRun) -> list[str]:
     """What a PMC member runs: the staged directory, KEYS from dist/release, and the build."""
     ctx = run.context()
     try:
-        directory = ctx.names.staging_directory(run.version, run.rc)
+        source = join(ctx.profile.dist.dev_url, ctx.names.staging_directory(run.version, run.rc))
+        if ctx.svn.ls(source) is None:  # published on an earlier run: the voted files are the release now
+            source = join(ctx.profile.dist.release_url, ctx.names.release_directory(run.version))
         request = VerifyRequest(
-            source=join(ctx.profile.dist.dev_url, directory),
+            source=source,
             keys=join(ctx.profile.dist.release_url, keys.KEYS_FILE),
             build=True,
         )

@@ -52,12 +52,13 @@ def _propose(run: DemoRun) -> list[str]:
         draft = ProposeStep(run.version, fmt="email")
         written = execute(ctx, draft)
         lines = _said(written)
-        proposal = draft.proposal
-        assert proposal is not None and isinstance(written, Outcome)
-        line = proposal.line
+        assert isinstance(written, Outcome)
         if not written.changed:  # the proposal went out on an earlier run; today's would differ
             sent = execute(ctx, ProposeStep(run.version, send=True))
             return lines if not isinstance(sent, Outcome) or not sent.changed else [*lines, *_said(sent)]
+        proposal = draft.proposal
+        assert proposal is not None
+        line = proposal.line
         lines.append(
             f"{line.version} is a {line.kind.value} release after {line.previous}: {len(proposal.entries)} commits, "
             f"cherry-pick deadline {proposal.deadline}"

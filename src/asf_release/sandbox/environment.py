@@ -13,12 +13,15 @@ from datetime import datetime
 from pathlib import Path
 
 from asf_release import profile as profile_module
+from asf_release.adapters import proc
 from asf_release.adapters.gpg import Gpg, stop_agent
 from asf_release.adapters.svn import PASSWORD_ENV as SVN_PASSWORD_ENV
 from asf_release.profile import Profile
-from asf_release.sandbox import sample_project
+from asf_release.sandbox import previous, sample_project, website
 from asf_release.sandbox.sample_project import SampleProject
 from asf_release.sandbox.services import MailCapture, SvnServer, roster_json
+from asf_release.sandbox.web import WebStandIn
+from asf_release.version import Names
 
 SMTP_PASSWORD_ENV = "ASF_RELEASE_SMTP_PASSWORD"
 
@@ -64,6 +67,8 @@ class Sandbox:
         self.mbox = self.base / "mail" / "captured.mbox"
         self.state_file = self.base / "sandbox.json"
         self.svn = SvnServer(self.base / "svn", short)
+        self.website_path = self.base / "website.git"
+        self.web = WebStandIn(self.svn.repository, short, self.origin_path)
         self.mail = MailCapture(self.mbox, user=RELEASE_MANAGER.uid, password="sandbox-mail")
         self.project: SampleProject | None = None
         self.rm_fingerprint = ""
@@ -103,8 +108,28 @@ class Sandbox:
         else:
             anchor = datetime.fromisoformat(state["anchor"])
             self.project = SampleProject(self.project_path, self.origin_path, self.profile, anchor)
+        created += self._after_the_releases(state)
         self._save(state)
         return created
+
+    def _after_the_releases(self, state: dict[str, str]) -> list[str]:
+        """What the releases made before this one left: the latest in dist/release, and the website
+        repository listing them."""
+        created = []
+        released = Names(self.profile).final_versions(self.project_git_tags())
+        if released and "previous_release" not in state:
+            latest = released[-1]
+            previous.publish(self, latest, state["previous_fingerprint"])
+            state["previous_release"] = str(latest)
+            created.append(f"{latest} in dist/release, as its release manager left it")
+        if not self.website_path.exists():
+            website.create(self.website_path, self.profile, released)
+            created.append("the website repository with its releases file")
+        return created
+
+    def project_git_tags(self) -> list[str]:
+        done = proc.run(["git", "tag", "--list"], cwd=self.project_path)
+        return done.stdout.split()
 
     def _state(self) -> dict[str, str]:
         if self.state_file.exists():
@@ -120,11 +145,13 @@ class Sandbox:
         state = self._state()
         self.svn.start(int(state.get("svn_port", 0)))
         self.mail.start(int(state.get("smtp_port", 0)))
-        state.update(svn_port=str(self.svn.port), smtp_port=str(self.mail.port))
+        self.web.start(int(state.get("web_port", 0)))
+        state.update(svn_port=str(self.svn.port), smtp_port=str(self.mail.port), web_port=str(self.web.port))
         self._save(state)
         self.user_config.write_text(self._user_config())
 
     def stop(self) -> None:
+        self.web.stop()
         self.mail.stop()
         self.svn.stop()
         stop_agent(self.gnupg)
@@ -157,6 +184,8 @@ class Sandbox:
                 "dev_url": self.svn.dev_url(),
                 "release_url": self.svn.release_url(),
                 "keys_url": f"{self.svn.release_url()}/KEYS",
+                "downloads_url": self.web.downloads_url(),
+                "download_url": f"{self.web.url}/dyn/closer.lua/{self.profile.project.short_name}/{{version}}/{{artifact}}",
             },
             "smtp": {
                 "host": "127.0.0.1",
@@ -173,6 +202,14 @@ class Sandbox:
                 "docker_user": RELEASE_MANAGER.uid,
             },
             "vote": {"roster": str(self.roster), "thread": str(self.mbox)},
+            # the web an announcement links to: downloads, mirrors, website, release page, issues, lists
+            "project": {
+                "website": f"{self.web.url}/website",
+                "changelog_url": f"{self.web.url}/github/releases/tag/{{tag}}",
+                "issues_url": f"{self.web.url}/issues",
+            },
+            "mail": {"list_archive_url": f"{self.web.url}/lists/dev"},
+            "website": {"repository_url": str(self.website_path)},
             "build": {"required_tools": ["python3", "g++"]},
         }
         lines = ["# Written by the asf-release sandbox: every service points at this machine."]

@@ -54,7 +54,11 @@ class BranchStep(Step):
                 f"{self.version} is a patch release: it is made on the existing branch {branch}",
                 "only a feature release (X.Y.0) creates a branch",
             )
-        line = history.resolve(ctx, self.version)
+        # the branch of a release this checkout made, looked at again once it is released, is done:
+        # not judged as a version that could come next
+        made_here = ctx.ledger.history(self.release).step(self.name).result is not None
+        released = made_here and ctx.git.tag_commit(ctx.names.final_tag(self.version)) is not None
+        line = history.resolve(ctx, self.version, validate=not released)
         git = ctx.git
         start, label = self._start(ctx, line)
         remote = ctx.profile.git.remote

@@ -78,7 +78,8 @@ def resolve(ctx: Context, version: Version, *, validate: bool = True) -> Line:
         same_line = [v for v in released if v.line == version.line]
         if validate:
             _check_patch(ctx, version, branch, branch_head, same_line)
-        previous = same_line[-1] if same_line else None
+        older = [v for v in same_line if v < version]  # once released, the version follows the one before
+        previous = older[-1] if older else None
     previous_tag = names.final_tag(previous) if previous else None
     base: str | None = None
     if previous_tag:

@@ -283,17 +283,18 @@ class PackageStep(Step):
     # --- plan / run / done ----------------------------------------------------------------------
     def plan(self, ctx: Context) -> Plan:
         self.prepare(ctx)
-        self._refusals(ctx)
         key = self.key(ctx)
         version, tag = str(self.version), self.tag(ctx)
+        notes = [f"signing key: {key.uids[0] if key.uids else key.fingerprint} ({key.fingerprint})"]
+        tagged = self.tagged_commit(ctx) is not None
+        # looked at before the refusals: once released, this candidate is done, not refused
+        if tagged and self._already_packaged(ctx):
+            return Plan(self.name, [], [*notes, f"{tag} is already packaged and checked in {self.out(ctx)}"])
+        self._refusals(ctx)
         path = ctx.profile.version_file.path
         top = ctx.names.top_directory(self.version)
         tarball, _, sums = self.files(ctx)
         actions: list[Action] = []
-        notes = [f"signing key: {key.uids[0] if key.uids else key.fingerprint} ({key.fingerprint})"]
-        tagged = self.tagged_commit(ctx) is not None
-        if tagged and self._already_packaged(ctx):
-            return Plan(self.name, [], [*notes, f"{tag} is already packaged and checked in {self.out(ctx)}"])
         committed = self._version_at(ctx, "HEAD") == version
         command = ctx.profile.source.package_command
         if command and not tagged and not committed and self._working_version(ctx) != version:

@@ -5,6 +5,7 @@ Each entry is either automated (a Step factory) or manual (what to do by hand, f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,15 +81,18 @@ class ReleaseStatus:
 
 def _registry() -> list[StepSpec]:
     """The process. Factories are imported here so the step modules stay independent."""
+    from asf_release.steps.announce import AnnounceStep
     from asf_release.steps.branch import BranchStep
     from asf_release.steps.cherry_pick import CherryPickStep
     from asf_release.steps.keys import KeysStep
     from asf_release.steps.package import PackageStep
     from asf_release.steps.propose import ProposeStep
+    from asf_release.steps.publish import PublishStep
     from asf_release.steps.result import ResultStep
     from asf_release.steps.stage import StageStep
     from asf_release.steps.tally import TallyStep
     from asf_release.steps.vote import VoteStep
+    from asf_release.steps.website import WebsiteStep
 
     return [
         StepSpec(
@@ -163,16 +167,24 @@ def _registry() -> list[StepSpec]:
             "Publish to dist/release",
             "svn mv the RC directory from dist/dev to dist/release",
             requires=("result",),
+            factory=PublishStep,
         ),
         StepSpec(
             "publish-images", "Publish Docker images", "copy the voted images to the project's repository"
         ),
-        StepSpec("website", "Update the website", "add the version to the website's releases data file"),
+        StepSpec(
+            "website",
+            "Update the website",
+            "add the version to the website's releases data file",
+            requires=("publish",),
+            factory=lambda version, rc: WebsiteStep(version, push=True),
+        ),
         StepSpec(
             "announce",
             "Announce the release",
             "send [ANNOUNCE] from your apache.org address",
             requires=("publish",),
+            factory=lambda version, rc: AnnounceStep(version, rc, send=True),
         ),
     ]
 
@@ -209,9 +221,16 @@ def _step_status(
             spec.title,
             State.NOT_APPLICABLE,
             f"not part of a {version.kind.value} release",
+            command_of(ctx, spec, version, rc),
         )
     if spec.factory is None:
-        return StepStatus(spec.name, spec.title, State.MANUAL, f"by hand: {spec.by_hand}")
+        return StepStatus(
+            spec.name,
+            spec.title,
+            State.MANUAL,
+            f"by hand: {spec.by_hand}",
+            command_of(ctx, spec, version, rc),
+        )
     step = spec.factory(version, rc)
     command = step.command()
     try:
@@ -243,3 +262,46 @@ def _step_status(
             command,
         )
     return StepStatus(spec.name, spec.title, world.state, world.detail, world.command or command)
+
+
+# --- the exact command of every step, automated or not ------------------------------------------
+
+
+def command_of(ctx: Context, spec: StepSpec, version: Version, rc: int) -> str:
+    """The command line that does the step: asf-release's, else the plain tool's, filled in."""
+    if spec.factory is not None:
+        return spec.factory(version, rc).command()
+    by_hand = _BY_HAND.get(spec.name)
+    return by_hand(ctx, version) if by_hand else ""
+
+
+def _images_by_hand(ctx: Context, version: Version) -> str:
+    docker = ctx.profile.docker
+    user = ctx.profile.release_manager.docker_user or "YOUR_DOCKERHUB_USER"
+    repository = ctx.profile.fmt("docker.staging_repository", docker_user=user)
+    jobs = os.cpu_count() or 1
+    argv = ["docker", "buildx", "build", "--platform", ",".join(docker.platforms)]
+    for tag in ctx.profile.fmt_list("docker.tags", **version.placeholders()):
+        argv += ["--tag", f"{repository}:{tag}"]
+    argv += ["--file", docker.dockerfile, ".", "--output", "type=registry"]
+    for build_arg in ctx.profile.fmt_list("docker.build_args", jobs=jobs):
+        argv += ["--build-arg", build_arg]
+    return " ".join(argv)
+
+
+def _promote_by_hand(ctx: Context, version: Version) -> str:
+    user = ctx.profile.release_manager.docker_user or "YOUR_DOCKERHUB_USER"
+    staging = ctx.profile.fmt("docker.staging_repository", docker_user=user)
+    target = ctx.profile.docker.repository
+    return " && ".join(
+        f"docker buildx imagetools create -t {target}:{tag} {staging}:{tag}"
+        for tag in ctx.profile.fmt_list("docker.tags", **version.placeholders())
+    )
+
+
+# Steps not automated yet, by name: the command a release manager types instead.
+_BY_HAND: dict[str, Callable[[Context, Version], str]] = {
+    "images": _images_by_hand,
+    "publish-images": _promote_by_hand,
+    "promote": _promote_by_hand,
+}

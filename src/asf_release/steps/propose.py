@@ -95,6 +95,12 @@ class ProposeStep(Step):
 
     # --- plan / run ---------------------------------------------------------------------------
     def plan(self, ctx: Context) -> Plan:
+        sent = _sent(ctx, self.version)
+        if sent and self.fmt == EMAIL and not self.resend:
+            # looked at first: once released, the version is no longer one that could be proposed
+            return Plan(
+                self.name, [], [f"already sent to {sent.data.get('to')} (Message-ID {sent.data.get('sent')})"]
+            )
         proposal = self.prepare(ctx)
         path = outbox_file(ctx, self.version, self.fmt)
         sent = _sent(ctx, self.version)

@@ -16,6 +16,7 @@ from asf_release.adapters.svn import join
 from asf_release.context import Context
 from asf_release.errors import Refused
 from asf_release.ledger import EventKind
+from asf_release.steps import dist
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.steps.package import file_digests
 from asf_release.version import Version
@@ -112,7 +113,13 @@ class StageStep(Step):
         return ctx.git.remote_refs(ctx.profile.git.remote, ref, ref + "^{}").get(ref)
 
     # --- plan / run / done ----------------------------------------------------------------------
+    def published(self, ctx: Context) -> bool:
+        """The candidate is the release now (moved to dist/release): never stage it again."""
+        return dist.published_quietly(ctx, self.version, self.rc_number)
+
     def plan(self, ctx: Context) -> Plan:
+        if self.published(ctx):
+            return Plan(self.name, [], [f"published: {dist.release_url(ctx, self.version)} holds it"])
         files = self.files(ctx)
         url, directory = self.url(ctx), self.directory(ctx)
         staged, present = self.staged(ctx, files)
@@ -158,6 +165,9 @@ class StageStep(Step):
         return Plan(self.name, actions, notes)
 
     def run(self, ctx: Context) -> Outcome:
+        if self.published(ctx):
+            url = dist.release_url(ctx, self.version)
+            return Outcome(self.name, f"published: {url} holds it, nothing to stage", {"url": url}, False)
         files = self.files(ctx)
         details: list[str] = []
         facts: dict[str, Any] = {"url": self.url(ctx), "files": [f.name for f in files]}
@@ -229,7 +239,10 @@ class StageStep(Step):
         return {artifact, f"{artifact}.asc", *(f"{artifact}.{c}" for c in ctx.profile.source.checksums)}
 
     def done(self, ctx: Context) -> Check:
-        """dist/dev holds the candidate's files (the same bytes, when package's are here) and the tag is pushed."""
+        """dist/dev holds the candidate's files (the same bytes, when package's are here) and the tag is
+        pushed; or the candidate is published already."""
+        if self.published(ctx):
+            return Check(State.DONE, f"published: moved to {dist.release_url(ctx, self.version)}")
         entries = ctx.svn.ls(self.url(ctx))
         present = {entry.name for entry in entries or [] if entry.kind == "file"}
         if not self.expected_names(ctx) <= present:

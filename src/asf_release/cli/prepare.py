@@ -192,6 +192,7 @@ def cherry_pick(
 
 _STATE_STYLE = {
     PickState.PICKED: "dim",
+    PickState.CHECK: "yellow",
     PickState.AUTO: "green",
     PickState.APPROVED: "green",
     PickState.WAITING: "yellow",
@@ -216,7 +217,10 @@ def _show_worklist(worklist: Worklist) -> None:
         left = (worklist.deadline - worklist.today).days
         output.console.print(f"open until {worklist.deadline.isoformat()} ({left} day(s) left, UTC)")
     width = max((len(state.value) for state in PickState), default=0)
+    features = worklist.count(PickState.NO_FEATURES)
     for item in worklist.items:
+        if item.state is PickState.NO_FEATURES:
+            continue  # never offered to a patch release: counted below
         style = _STATE_STYLE[item.state]
         state = f"[{style}]{escape(item.state.value.ljust(width))}[/]"
         output.console.print(f"  {item.sha[:10]}  {state}  {escape(item.commit.subject)}")
@@ -225,6 +229,11 @@ def _show_worklist(worklist: Worklist) -> None:
             notes.insert(0, f"conflicted on the last --apply: {', '.join(item.conflicts)}")
         for note in notes:
             output.console.print(f"  {'':10}  {'':{width}}  [dim]{escape(note)}[/]")
+    if features:
+        output.console.print(
+            f"{features} feature(s) on {escape(worklist.unstable)} left for the next feature release "
+            "(a patch release takes fixes only)"
+        )
     waiting = len(worklist.waiting)
     output.console.print(
         f"{worklist.count(PickState.PICKED)} on the branch, {len(worklist.to_apply)} accepted to apply"

@@ -23,6 +23,7 @@ _BACKPORT_TAG = re.compile(
 )
 _CONVENTIONAL_PREFIX = re.compile(r"^[a-z]{1,20}(?:\([^()]{0,60}\))?!?:\s*")
 _NOT_WORDS = re.compile(r"[\s`'\"*_]+")
+_MAX_SUBJECT = 1000  # a subject longer than this is compared by its start
 SECURITY = "security"
 
 
@@ -147,16 +148,15 @@ def normalise_subject(subject: str) -> str:
     'fix(stream): Fix `XPENDING` serialization (#2566)' and '[2.10] fix: fix XPENDING serialization.'
     both give 'fix xpending serialization'. Empty when nothing is left to compare.
     """
-    text = subject.strip().casefold()
-    for _ in range(3):  # "[2.10] backport: fix(x): ..." peels in a few rounds; bounded
+    text = _NOT_WORDS.sub(" ", subject[:_MAX_SUBJECT].casefold()).strip()
+    while True:  # "[2.10] backport: fix(x): ... (#1) (#2)." peels in rounds; each one shortens it
         before = text
         text = _BACKPORT_TAG.sub("", text, count=1)
         text = _CONVENTIONAL_PREFIX.sub("", text, count=1)
+        text, _ = _cut_trailing_pull_requests(text)
+        text = text.rstrip(" .;:!-").strip()
         if text == before:
-            break
-    text, _ = _cut_trailing_pull_requests(text)
-    text = _NOT_WORDS.sub(" ", text).strip()
-    return text.rstrip(" .;:!-").strip()
+            return text
 
 
 def split_pull_requests(subject: str) -> list[tuple[str, str | None]]:

@@ -183,6 +183,8 @@ def build(ctx: Context, version: Version, deadline: date | None) -> Proposal:
         mark, note = _mark_of(item.state, item.reason)
         if item.twin is not None:
             note = item.twin.describe()  # the mark says "on X.Y"; the note says as which commit
+        elif item.namesake:
+            note = f"same subject as {line.branch}'s {item.namesake[:8]}, but not the same change"
         add(item.commit, mark, note, item.twin)
     for commit in history.commits(git, f"{branch_only_since}..{line.branch_head}"):
         if commit.sha in found.on_head:
@@ -213,7 +215,7 @@ def _mark_of(state: PickState, reason: str) -> tuple[Mark, str]:
     if state is PickState.WAITING:
         return Mark.ASK, ""
     if state is PickState.CHECK:
-        return Mark.CHECK, reason
+        return Mark.CHECK, ""
     if state is PickState.TOO_LATE:
         return Mark.LEFT_OUT, "after the cherry-pick deadline"
     return Mark.LEFT_OUT, reason
@@ -328,6 +330,10 @@ def _commit_values(
                 pieces.append(md_escape(text))
             else:
                 pieces.append(f"([#{number}]({profile.fmt('git.pull_request_url', number=number)}))")
+        named = {number for _, number in conventional.split_pull_requests(subject) if number}
+        for pr in prs:  # a commit merged with its PR's merge commit: its subject does not say which
+            if pr["number"] not in named:
+                pieces.append(f" ([#{pr['number']}]({pr['url']}))")
         text = "".join(pieces)
     else:
         text = subject

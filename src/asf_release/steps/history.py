@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 
 from asf_release.adapters.git import Change, Commit, Git, Node
 from asf_release.context import Context
@@ -136,9 +137,6 @@ class How(StrEnum):
     SUBJECT = "same subject and files"
 
 
-_STRENGTH = list(How)
-
-
 @dataclass(frozen=True)
 class Twin:
     """The commit on the other side that carries the same change ("" when git found an equal
@@ -168,7 +166,9 @@ class Comparison:
     pull_requests: Mapping[str, tuple[str, ...]]  # the PRs of every commit of both sides
 
 
-_EMPTY = Comparison(None, {}, {}, {}, {})
+_EMPTY = Comparison(
+    None, MappingProxyType({}), MappingProxyType({}), MappingProxyType({}), MappingProxyType({})
+)
 _MIN_SUBJECT_WORDS = 3  # "fix typo", "update readme": too common to say two commits are one
 _MIN_FILE_OVERLAP = 0.5  # of the smaller commit's files
 
@@ -183,13 +183,6 @@ def compare(git: Git, branch: str, head: str) -> Comparison:
     if branch_sha is None or head_sha is None:
         return _EMPTY
     return _compare(git.root, branch_sha, head_sha)
-
-
-def twins(git: Git, branch: str, head: str) -> tuple[set[str], set[str]]:
-    """(commits of head, since it forked from branch, that branch already carries; commits of
-    branch, since the fork, that head carries)."""
-    found = compare(git, branch, head)
-    return set(found.on_branch), set(found.on_head)
 
 
 def clear_cache() -> None:
@@ -213,12 +206,13 @@ def _compare(root: Path, branch: str, head: str) -> Comparison:
     )
     matcher.by_pull_request()
     matcher.by_subject()
+    # read-only views: the comparison is remembered and shared by every caller
     return Comparison(
         fork,
-        matcher.on_branch,
-        matcher.on_head,
-        matcher.doubtful,
-        {**branch_side.pull_requests, **head_side.pull_requests},
+        MappingProxyType(matcher.on_branch),
+        MappingProxyType(matcher.on_head),
+        MappingProxyType(matcher.doubtful),
+        MappingProxyType({**branch_side.pull_requests, **head_side.pull_requests}),
     )
 
 

@@ -59,8 +59,10 @@ def propose(
     """Propose a release: kind, previous release, the commits it adds with their marks, the deadline.
 
     Feature release X.Y.0: unstable since the previous line's branch point. Patch release X.Y.Z:
-    the commits after the previous release, on X.Y or still only on unstable (by patch id).
-    The proposal is written to the outbox (.md or .eml); --send mails it to the dev list.
+    the commits after the previous release, on X.Y or still only on unstable. Backports are found
+    by -x line, patch id, PR number, or subject and a close diff; what a release of the previous
+    line shipped is listed apart. The proposal is written to the outbox (.md or .eml); --send
+    mails it to the dev list.
 
     Example: asf-release propose 2.11.0 --format email --send
     """
@@ -140,9 +142,10 @@ def cherry_pick(
     """The cherry-pick period: which commits of unstable go into the release branch.
 
     The worklist holds the commits on unstable since the branch left it that the branch does not
-    carry (by patch id). Fixes are accepted without asking; anything else waits for --approve or
-    --reject with a --reason. --apply picks the accepted ones in unstable's order and stops
-    cleanly at a conflict.
+    carry (by -x line, patch id, PR number, or subject and a close diff). Fixes are accepted
+    without asking; anything else waits for --approve or --reject with a --reason, and so does a
+    commit that only shares its subject with one of the branch. --apply picks the accepted ones
+    in unstable's order and stops cleanly at a conflict. A patch release picks fixes only.
 
     Example: asf-release cherry-pick 2.11.0 --approve 1a2b3c4d --reason "needed by the new client flag"
     """

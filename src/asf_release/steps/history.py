@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -40,6 +40,7 @@ class Line:
     # Where the commits this release adds start: for a feature release, the point where the
     # previous line's branch left unstable; for a patch release, the previous release's tag.
     base: str | None
+    released: tuple[Version, ...] = ()  # every release the tags name, oldest first
 
     @property
     def kind(self) -> ReleaseKind:
@@ -94,7 +95,9 @@ def resolve(ctx: Context, version: Version, *, validate: bool = True) -> Line:
             if version.kind is ReleaseKind.FEATURE
             else previous_tag
         )
-    return Line(version, branch, branch_head, unstable, unstable_head, previous, previous_tag, base)
+    return Line(
+        version, branch, branch_head, unstable, unstable_head, previous, previous_tag, base, tuple(released)
+    )
 
 
 def _check_patch(
@@ -441,11 +444,14 @@ class Previous:
     doubtful: Mapping[str, tuple[Version, str]]  # a commit of unstable -> (release, its namesake there)
 
 
-def previously_shipped(ctx: Context, latest: Version, head: str) -> Previous:
+def previously_shipped(
+    ctx: Context, latest: Version, head: str, released: Sequence[Version] = ()
+) -> Previous:
     """The commits of head (unstable) that the releases of latest's line, up to latest, carry; each
-    with the first release that had it."""
+    with the first release that had it. released: the releases, when the caller has read them."""
     git, names = ctx.git, ctx.names
-    releases = [v for v in names.final_versions(git.tags()) if v.line == latest.line and v <= latest]
+    released = released or names.final_versions(git.tags())
+    releases = [v for v in released if v.line == latest.line and v <= latest]
     branch = names.release_branch(latest)
     if not releases:
         return Previous(branch, {}, {})

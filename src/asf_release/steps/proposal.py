@@ -10,6 +10,7 @@ features it leaves to the next feature release in one line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -130,7 +131,11 @@ def build(ctx: Context, version: Version, deadline: date | None) -> Proposal:
     line = history.resolve(ctx, version)
     git = ctx.git
     releasing = history.release_commit_pattern(ctx.profile)
-    previous = history.previously_shipped(ctx, line.previous, line.unstable_head) if line.previous else None
+    previous = (
+        history.previously_shipped(ctx, line.previous, line.unstable_head, line.released)
+        if line.previous
+        else None
+    )
     numbers: dict[str, tuple[str, ...]] = {}
     entries: list[Entry] = []
 
@@ -176,7 +181,7 @@ def build(ctx: Context, version: Version, deadline: date | None) -> Proposal:
         assert line.previous_tag is not None
         branch_only_since = line.previous_tag
     features_waiting = 0
-    for item in worklist.build(ctx, version).items:
+    for item in worklist.build(ctx, version, line).items:
         if item.state is PickState.NO_FEATURES:
             features_waiting += 1  # summed up in one line, never offered
             continue
@@ -194,16 +199,15 @@ def build(ctx: Context, version: Version, deadline: date | None) -> Proposal:
             add(commit, Mark.REVERT, "a patch release takes no new features")
         else:
             add(commit, Mark.ON_BRANCH)
-    upcoming = None if line.is_feature else next_feature_release(ctx)
+    upcoming = None if line.is_feature else next_feature_release(line.released)
     return Proposal(line, entries, deadline, True, fork, behind, features_waiting, upcoming)
 
 
-def next_feature_release(ctx: Context) -> Version | None:
+def next_feature_release(released: Sequence[Version]) -> Version | None:
     """The feature release the features of unstable wait for: after the latest release of all."""
-    released = ctx.names.final_versions(ctx.git.tags())
     if not released:
         return None
-    latest = released[-1]
+    latest = max(released)
     return Version(latest.major, latest.minor + 1, 0)
 
 

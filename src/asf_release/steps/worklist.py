@@ -153,9 +153,9 @@ def deadline(ctx: Context, version: Version) -> date | None:
     return date.fromisoformat(str(proposed)) if proposed else None
 
 
-def build(ctx: Context, version: Version) -> Worklist:
-    """The worklist as the world and the ledger say it is now."""
-    line = history.resolve(ctx, version, validate=False)
+def build(ctx: Context, version: Version, line: history.Line | None = None) -> Worklist:
+    """The worklist as the world and the ledger say it is now (line: when already resolved)."""
+    line = line or history.resolve(ctx, version, validate=False)
     if line.branch_head is None:
         raise Refused(
             f"there is no release branch {line.branch} yet",

@@ -412,3 +412,18 @@ def test_any_commit_message_is_read_and_compared(
     ]
     found = history.compare(git, "2.10", "unstable")
     assert set(found.on_branch) | set(found.doubtful) <= {c.sha for c in listed}
+
+
+def test_a_shipped_fix_the_new_branch_still_lacks_is_listed_apart_and_still_picked(
+    backports: tuple[Repo, Backports],
+) -> None:
+    repo, made = backports
+    repo.git("branch", "2.11", repo.sha("1028"))  # 2.11 left unstable before the backported fixes
+    step, proposal = _propose(repo, V2110)
+    adapted = _entry(proposal, made.adapted)
+    assert adapted.released == Version(2, 10, 2) and adapted.mark is Mark.CHERRY_PICK
+    assert adapted.note == f"on 2.10 as {made.adapted_copy[:8]}, same PR"
+    assert _entry(proposal, repo.sha("1020")).mark is Mark.ON_BRANCH  # came with 2.11 from unstable
+    shipped_line = next(line for line in step.text.splitlines() if made.adapted[:10] in line)
+    assert shipped_line.endswith(f"on 2.10 as {made.adapted_copy[:8]}, same PR · _cherry-pick_")
+    assert "- _cherry-pick_:" in step.text  # in the legend, since a shipped commit carries it

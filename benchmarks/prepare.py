@@ -139,7 +139,8 @@ class Runner:
         return fresh
 
     def header(self, what: str, repeat: int) -> None:
-        print(f"{what}, best of {repeat}")
+        start_up = best(repeat, self.cli("--version"))
+        print(f"{what}, best of {repeat}; the command's start-up alone (--version): {start_up:.3f}s")
         print(f"{'':34}{'git by hand':>12}{'library':>10}{'ratio':>7}{'command':>10}{'ratio':>7}")
 
     def feature(self, repeat: int, version: Version, previous_tag: str) -> None:

@@ -191,6 +191,7 @@ def compare(git: Git, branch: str, head: str) -> Comparison:
 def clear_cache() -> None:
     """Forget the remembered comparisons (for measurements)."""
     _compare.cache_clear()
+    _read_side.cache_clear()
 
 
 @functools.lru_cache(maxsize=32)
@@ -198,8 +199,8 @@ def _compare(root: Path, branch: str, head: str) -> Comparison:
     # keyed by commit ids, which never change meaning: safe to remember within a process
     git = Git(root)
     fork = git.merge_base(branch, head)
-    head_side = _Side.read(git, head, fork)
-    branch_side = _Side.read(git, branch, fork)
+    head_side = _read_side(root, head, fork)
+    branch_side = _read_side(root, branch, fork)
     branch_marks, head_marks = git.cherry_marks(branch, head)
     matcher = _Matcher(git, head_side, branch_side)
     matcher.by_trailers()
@@ -240,6 +241,12 @@ class _Side:
 
     def subject(self, sha: str) -> str:
         return self.messages[sha].split("\n", 1)[0].strip()
+
+
+@functools.lru_cache(maxsize=8)
+def _read_side(root: Path, tip: str, fork: str | None) -> _Side:
+    # unstable's side is the same against a release branch and against its latest tag: read it once
+    return _Side.read(Git(root), tip, fork)
 
 
 def _merged_pull_requests(nodes: Mapping[str, Node], tip: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Fixtures for propose, branch and cherry-pick: a private copy of the sample project and its
-origin (real git), and a context on it whose clock the test sets."""
+origin (real git), and a context on it whose clock the test sets; `backports` grows that copy with
+every way a change reaches a release branch (see add_backports)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,28 @@ class Repo:
     def period(self) -> dict[str, str]:
         return add_period_commits(self.project)
 
+    def commit(self, subject: str, files: dict[str, str], *, append: bool = True) -> str:
+        """Commit on the checked-out branch: each file gets the text appended (or replaced)."""
+        for name, text in files.items():
+            path = self.path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            before = path.read_text() if append and path.exists() else ""
+            path.write_text(before + text)
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "-m", subject)
+        return self.git("rev-parse", "HEAD")
+
+    def release(self, version: str) -> None:
+        """The release commit on the checked-out line's branch, tagged as its RC 1 and final."""
+        profile = self.project.profile
+        message = profile.fmt("version_file.commit_message", version=version)
+        self.commit(message, {profile.version_file.path: version}, append=False)
+        for tag in (
+            profile.fmt("git.rc_tag", version=version, rc=1),
+            profile.fmt("git.final_tag", version=version),
+        ):
+            self.git("tag", "--annotate", tag, "--message", f"Release {version}")
+
     def remote_branch(self, name: str) -> str | None:
         done = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{name}"],
@@ -77,3 +100,103 @@ def repo(sandbox_template: Sandbox, tmp_path: Path) -> Iterator[Repo]:
     assert sandbox_template.project is not None
     project = SampleProject(path, origin, sandbox_template.profile, sandbox_template.project.anchor)
     yield Repo(path, origin, project)
+
+
+STORAGE = "src/storage/storage.cc"
+TYPES = "src/types/types.cc"
+CONFIG = "src/config/config.cc"
+SERVER = "src/server/server.cc"
+
+
+@dataclass(frozen=True)
+class Backports:
+    """The commits add_backports made, by what they stand for."""
+
+    adapted: str  # #1040 on unstable; on 2.10 adapted by hand, same PR number, another patch
+    adapted_copy: str
+    picked: str  # #1041 on unstable; on 2.10 picked with -x, then changed while resolving
+    picked_copy: str
+    merged: tuple[str, str]  # the two commits of PR #1044, merged with a merge commit
+    merged_copy: str  # the same PR squashed into one commit on 2.10
+    by_subject: str  # #1043 on unstable; on 2.10 by hand, same subject and file, no PR number
+    by_subject_copy: str
+    namesake: str  # #1042 on unstable; 2.10 has another fix with the same subject (#1039)
+    namesake_copy: str
+
+
+def add_backports(repo: Repo) -> Backports:
+    """Grow the sample's history with the ways a change reaches 2.10, then release 2.10.2.
+
+    unstable: #1040, #1041, #1042, #1043 and PR #1044 (two commits and a merge commit).
+    2.10: #1040 adapted by hand, #1041 picked with -x and changed, #1044 squashed -> v2.10.2;
+    then #1043 by hand without its PR number, and #1039, another fix with #1042's subject.
+    """
+    unstable = {
+        "1040": repo.commit(
+            "fix(storage): retry the flush when the disk is full (#1040)",
+            {STORAGE: "// retry the flush when the disk is full\n// and log each retry\n"},
+        ),
+        "1041": repo.commit(
+            "fix(types): keep the TTL when a hash field is renamed (#1041)",
+            {TYPES: "// keep the TTL on rename\n"},
+        ),
+        "1042": repo.commit(
+            "fix(server): close idle clients after the timeout (#1042)",
+            {SERVER: "// close idle clients on timeout\n"},
+        ),
+        "1043": repo.commit(
+            "fix(config): refuse a negative maxclients value (#1043)",
+            {CONFIG: "// maxclients >= 0\n// say which value was refused\n"},
+        ),
+    }
+    repo.git("checkout", "--quiet", "-b", "dana/expire")
+    merged = (
+        repo.commit("round the expire time up", {TYPES: "// round the expire time up\n"}),
+        repo.commit("test the expire rounding", {"tests/gocase/unit/expire_test.go": "package unit\n"}),
+    )
+    repo.git("checkout", "--quiet", "unstable")
+    repo.git("merge", "--quiet", "--no-ff", "dana/expire", "-m", "Merge pull request #1044 from dana/expire")
+    repo.git("branch", "--quiet", "-D", "dana/expire")
+
+    repo.git("checkout", "--quiet", "2.10")
+    adapted_copy = repo.commit(
+        "fix(storage): retry the flush when the disk is full (#1040)",
+        {STORAGE: "// retry the flush when the disk is full\n"},
+    )
+    # the pick conflicts (2.10 lacks #1021's line next to it); resolved by hand, -x line kept
+    before = (repo.path / TYPES).read_text()
+    picking = ["git", "cherry-pick", "-x", unstable["1041"]]
+    assert subprocess.run(picking, cwd=repo.path, capture_output=True, check=False).returncode != 0
+    (repo.path / TYPES).write_text(before + "// keep the TTL on rename, as 2.10 names it\n")
+    repo.git("add", TYPES)
+    repo.git("commit", "--quiet", "--no-edit")
+    picked_copy = repo.git("rev-parse", "HEAD")
+    merged_copy = repo.commit(
+        "fix(types): round the expire time up (#1044)", {TYPES: "// round the expire up\n"}
+    )
+    repo.release("2.10.2")
+    by_subject_copy = repo.commit(
+        "fix(config): refuse a negative maxclients value", {CONFIG: "// maxclients >= 0\n"}
+    )
+    namesake_copy = repo.commit(
+        "fix(server): close idle clients after the timeout (#1039)",
+        {"src/server/idle.cc": "// idle timeout 300\n"},
+    )
+    repo.git("checkout", "--quiet", "unstable")
+    return Backports(
+        unstable["1040"],
+        adapted_copy,
+        unstable["1041"],
+        picked_copy,
+        merged,
+        merged_copy,
+        unstable["1043"],
+        by_subject_copy,
+        unstable["1042"],
+        namesake_copy,
+    )
+
+
+@pytest.fixture
+def backports(repo: Repo) -> tuple[Repo, Backports]:
+    return repo, add_backports(repo)

@@ -19,9 +19,9 @@ from asf_release.steps.propose import ProposeStep
 from asf_release.steps.worklist import PickState
 from asf_release.version import Version
 from tests.conftest import run_cli
-from tests.prepare_fixtures import TODAY, Repo, repo
+from tests.prepare_fixtures import TODAY, Backports, Repo, backports, repo
 
-__all__ = ["repo"]
+__all__ = ["backports", "repo"]
 
 V2110 = Version(2, 11, 0)
 
@@ -340,3 +340,68 @@ def test_the_sample_period_commits_are_made_once_and_the_checkout_is_kept(repo: 
     assert repo.remote_branch("unstable") == tip
     assert repo.period() == first
     assert repo.git("rev-parse", "unstable") == tip
+
+
+# --- a patch release's picks --------------------------------------------------------------------
+
+V2102 = Version(2, 10, 2)
+
+
+def _status(repo: Repo, version: str) -> dict[str, object]:
+    done = run_cli("-C", str(repo.path), "status", version, "--json")
+    assert done.returncode == 0, done.stderr
+    report: dict[str, object] = json.loads(done.stdout)
+    return report
+
+
+def _step(report: dict[str, object], name: str) -> dict[str, str]:
+    steps = report["steps"]
+    assert isinstance(steps, list)
+    return next(s for s in steps if s["step"] == name)
+
+
+def test_a_patch_release_waits_for_its_fixes_then_goes_on(repo: Repo) -> None:
+    assert run_cli("-C", str(repo.path), "propose", "2.10.2").returncode == 0
+    before = _status(repo, "2.10.2")
+    picks = _step(before, "cherry-pick")
+    assert picks["state"] == "pending" and "1 accepted on unstable to pick (--apply)" in picks["detail"]
+    assert before["next"] == picks  # the security fix #1022 waits: nothing else comes first
+    assert picks["command"] == "asf-release cherry-pick 2.10.2 --apply"
+
+    listed = run_cli("-C", str(repo.path), "cherry-pick", "2.10.2")
+    assert "2 feature(s) on unstable left for the next feature release" in listed.stdout
+    assert "feat(json)" not in listed.stdout  # never offered, so not listed one by one
+    assert f"on 2.10 as {repo.sha('1020', '2.10')[:8]}, cherry-picked with -x" in listed.stdout
+
+    applied = run_cli("-C", str(repo.path), "cherry-pick", "2.10.2", "--apply")
+    assert applied.returncode == 0, applied.stderr
+    assert f"(cherry picked from commit {repo.sha('1022')})" in repo.git("log", "-1", "--format=%B", "2.10")
+    after = _status(repo, "2.10.2")
+    assert _step(after, "cherry-pick")["state"] == "done"
+    assert "nothing left to pick" in _step(after, "cherry-pick")["detail"]
+    assert after["next"] != _step(after, "cherry-pick")
+
+
+def test_a_subject_shared_by_chance_holds_the_patch_release_until_decided(
+    backports: tuple[Repo, Backports],
+) -> None:
+    repo, made = backports
+    ctx = repo.context()
+    version = Version(2, 10, 3)
+    items = {item.sha: item for item in worklist.build(ctx, version).items}
+    for sha in (made.adapted, made.picked, made.by_subject, *made.merged, repo.sha("1020")):
+        assert items[sha].state is PickState.PICKED
+    assert items[made.adapted].reason == f"on 2.10 as {made.adapted_copy[:8]}, same PR"
+    namesake = items[made.namesake]
+    assert namesake.state is PickState.CHECK and namesake.namesake == made.namesake_copy
+    assert not namesake.state.accepted  # never picked on a guess, never taken as picked either
+    assert items[repo.sha("1022")].state is PickState.AUTO
+
+    execute(ctx, CherryPickStep(version))
+    assert worklist.build(ctx, version).to_apply == []
+    check = CherryPickStep(version).done(ctx)
+    assert check.state is State.PENDING and "1 to check by hand" in check.detail
+    assert made.namesake not in repo.git("log", "--format=%B", "2.10")
+
+    worklist.decide(ctx, version, made.namesake, approve=False, reason="2.10 has its own fix, #1039")
+    assert CherryPickStep(version).done(ctx).state is State.DONE

@@ -68,10 +68,13 @@ def test_status_lists_every_step_and_the_next_command(sandbox_files: Sandbox) ->
     assert report["next"] is not None
 
 
-def test_a_patch_release_skips_the_branch_and_the_cherry_pick_period(sandbox_files: Sandbox) -> None:
+def test_a_patch_release_skips_the_branch_and_picks_its_fixes(sandbox_files: Sandbox) -> None:
     done = run_cli("-C", str(sandbox_files.project_path), "status", "2.10.2", "--json")
-    states = {step["step"]: step["state"] for step in json.loads(done.stdout)["steps"]}
-    assert states["branch"] == "n/a" and states["cherry-pick"] == "n/a"
+    steps = {step["step"]: step for step in json.loads(done.stdout)["steps"]}
+    assert steps["branch"]["state"] == "n/a"
+    # the sample's security fix #1022 is on unstable only: the patch release must pick it
+    assert steps["cherry-pick"]["state"] == "pending"
+    assert steps["cherry-pick"]["command"] == "asf-release cherry-pick 2.10.2 --apply"
 
 
 def test_version_flag() -> None:

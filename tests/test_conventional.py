@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asf_release.steps.conventional import (
     Group,
     classify,
     is_auto_pick,
+    merged_pull_request,
+    normalise_subject,
     pull_requests,
     split_pull_requests,
+    trailing_pull_requests,
 )
 
 
@@ -69,3 +74,76 @@ def test_pull_request_numbers_are_found_and_cut_out_for_links() -> None:
         ("(#3456)", "3456"),
     ]
     assert pull_requests("fix: issue #12 without parentheses") == []
+
+
+# --- backports: PR numbers at the end, merge commits, subjects reduced for comparison ------------
+
+
+def test_only_the_numbers_a_squash_appends_are_the_commits_pull_requests() -> None:
+    assert trailing_pull_requests("fix(rocksdb): downgrade RocksDB to v9.3.1 (#2614)") == ["2614"]
+    assert trailing_pull_requests("fix: x (#2614) (#2620) ") == ["2614", "2620"]
+    assert trailing_pull_requests('Revert "fix: x (#12)" (#15)') == ["15"]
+    assert trailing_pull_requests("Remove HRANGE from the table due to #1082") == []
+    assert trailing_pull_requests("fix: a (#12) and b") == []
+    assert trailing_pull_requests("fix: (#1234567890)") == []  # ten digits: not a PR number
+    assert merged_pull_request("Merge pull request #1044 from dana/expire") == "1044"
+    assert merged_pull_request("Merge branch 'unstable' into 2.10") is None
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "fix(stream): Fix `XPENDING` serialization issue (#2566)",
+        "fix: fix XPENDING serialization issue",
+        "[2.10] fix(stream): Fix XPENDING serialization issue.",
+        "[Backport 2.10] Fix XPENDING serialization issue (#2566) (#2630)",
+        "backport: fix(stream): fix  xpending serialization issue",
+        "cherry-pick to 2.10: Fix XPENDING serialization issue!",
+    ],
+)
+def test_a_backport_keeps_its_normalised_subject(variant: str) -> None:
+    assert normalise_subject(variant) == "fix xpending serialization issue"
+
+
+def test_what_changes_the_meaning_changes_the_normalised_subject() -> None:
+    assert normalise_subject('Revert "fix: x (#12)"') != normalise_subject("fix: x (#12)")
+    assert normalise_subject("fix: bound the reply (#1)") != normalise_subject("fix: bound the request (#1)")
+    assert normalise_subject("(#12)") == "" and normalise_subject("   ") == ""
+
+
+_SETTINGS = settings(max_examples=300, derandomize=True, deadline=None)
+_words = st.text(alphabet=st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8)
+
+
+@_SETTINGS
+@given(st.text(max_size=300))
+def test_no_commit_subject_breaks_the_parsers(subject: str) -> None:
+    numbers = trailing_pull_requests(subject)
+    assert all(n.isdigit() and len(n) <= 9 and f"(#{n})" in subject for n in numbers)
+    assert set(numbers) <= set(pull_requests(subject))
+    merged = merged_pull_request(subject)
+    assert merged is None or subject.startswith(f"Merge pull request #{merged} ")
+    assert "".join(text for text, _ in split_pull_requests(subject)) == subject
+    classify(subject, subject)
+    normalised = normalise_subject(subject)
+    assert normalised == normalised.strip()
+    assert normalise_subject(normalised) == normalised
+
+
+@_SETTINGS
+@given(
+    st.lists(_words, min_size=1, max_size=6),
+    st.sampled_from(["fix", "feat(json)", "chore(deps)!", "FIX(Stream)"]),
+    st.lists(st.integers(min_value=1, max_value=999_999_999), max_size=2),
+    st.sampled_from(["", "[2.10] ", "backport: ", "[Backport 2.10] cherry-pick: "]),
+)
+def test_a_subject_survives_the_backport_dressing(
+    words: list[str], prefix: str, numbers: list[int], tag: str
+) -> None:
+    text = " ".join(words)
+    dressed = f"{tag}{prefix}: {text.capitalize()}" + "".join(f" (#{n})" for n in numbers)
+    assert normalise_subject(dressed) == normalise_subject(text) == text
+    assert trailing_pull_requests(dressed) == [str(n) for n in numbers]
+    assert merged_pull_request(f"Merge pull request #{numbers[0] if numbers else 7} from a/{text}") == str(
+        numbers[0] if numbers else 7
+    )

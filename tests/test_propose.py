@@ -5,22 +5,26 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asf_release.adapters import mail
+from asf_release.adapters.git import Git
 from asf_release.errors import ConfigError, ExternalError, Refused, UsageError
 from asf_release.ledger import EventKind
 from asf_release.sandbox.environment import RELEASE_MANAGER, Sandbox
-from asf_release.steps import worklist
+from asf_release.steps import history, worklist
 from asf_release.steps.base import Outcome, State, execute
 from asf_release.steps.branch import BranchStep
 from asf_release.steps.conventional import Group
-from asf_release.steps.proposal import Mark, Proposal
+from asf_release.steps.history import How, Twin
+from asf_release.steps.proposal import Entry, Mark, Proposal
 from asf_release.steps.propose import ProposeStep, outbox_file
 from asf_release.version import Version
 from tests.conftest import run_cli
-from tests.prepare_fixtures import TODAY, Repo, repo
+from tests.prepare_fixtures import STORAGE, TODAY, Backports, Repo, backports, repo
 
-__all__ = ["repo"]
+__all__ = ["backports", "repo"]
 
 V2110 = Version(2, 11, 0)
 V2102 = Version(2, 10, 2)
@@ -73,23 +77,25 @@ def test_a_feature_proposal_lists_every_commit_since_the_branch_point_once(repo:
 def test_a_patch_proposal_marks_the_branch_the_picks_and_what_stays_out(repo: Repo) -> None:
     _, proposal = _propose(repo, V2102, fmt="email")
     marks = _by_number(proposal)
-    assert "1020" not in marks  # shipped in 2.10.1 already
+    shipped = {e.commit.subject[-5:-1]: e for e in proposal.entries if e.released}
+    assert list(shipped) == ["1020"]  # in 2.10.1 already: listed apart, under that release
+    assert shipped["1020"].released == Version(2, 10, 1)
+    assert shipped["1020"].note == f"on 2.10 as {repo.sha('1020', '2.10')[:8]}, cherry-picked with -x"
     assert marks["1024"] == (Group.FIXES, Mark.ON_BRANCH)  # cherry-picked by hand, not released
     assert marks["1022"] == (Group.SECURITY, Mark.CHERRY_PICK)
-    assert marks["1021"][1] is Mark.LEFT_OUT and marks["1025"][1] is Mark.LEFT_OUT
+    assert "1021" not in marks and "1025" not in marks  # features: summed up, never offered
+    assert proposal.features_waiting == 2 and proposal.next_feature == Version(2, 11, 0)
     for number in ("1023", "1026", "1027", "1028"):
         assert marks[number][1] is Mark.ASK
-    assert len(marks) == 8
+    assert len(proposal.new) == 6
     assert proposal.deadline is None
     message = mail.read_eml(outbox_file(repo.context(), V2102, "email"))
     assert message["From"] == "Riley Morgan <rm@apache.org>"
     body = message.get_content()
     assert "patch release" in body and "Cherry-pick deadline" not in body
-    assert (
-        "[on 2.10]" in body
-        and "[cherry-pick]" in body
-        and "[left out: a patch release takes no new features]" in body
-    )
+    assert "[on 2.10: as " in body and "[cherry-pick]" in body and "left out" not in body
+    assert "2 features on unstable wait for 2.11.0: a patch release takes fixes only." in body
+    assert "Already released in 2.10.1 (1)" in body
 
 
 def test_a_feature_committed_to_a_patch_branch_must_be_reverted(repo: Repo) -> None:
@@ -297,3 +303,140 @@ def test_status_shows_the_proposal_from_the_outbox(repo: Repo) -> None:
     after = json.loads(run_cli("-C", str(repo.path), "status", "2.11.0", "--json").stdout)
     assert after["steps"][0]["state"] == "done" and after["steps"][0]["detail"].startswith(f"posted at {url}")
     assert after["next"]["command"] != written["next"]["command"]
+
+
+# --- backports made without -x, fixes already shipped, subjects shared by chance -----------------
+
+V2103 = Version(2, 10, 3)
+
+
+def _entry(proposal: Proposal, sha: str) -> Entry:
+    return next(e for e in proposal.entries if e.commit.sha == sha)
+
+
+def test_a_backport_is_found_however_it_was_made(backports: tuple[Repo, Backports]) -> None:
+    repo, made = backports
+    found = history.compare(repo.context().git, "2.10", "unstable")
+    assert found.on_branch[made.adapted] == Twin(made.adapted_copy, How.PULL_REQUEST)
+    assert found.on_branch[made.picked] == Twin(made.picked_copy, How.TRAILER)
+    assert found.on_branch[made.by_subject] == Twin(made.by_subject_copy, How.SUBJECT)
+    for commit in made.merged:  # the PR's merge commit names it; its commits do not
+        assert found.on_branch[commit] == Twin(made.merged_copy, How.PULL_REQUEST)
+        assert found.pull_requests[commit] == ("1044",)
+    assert found.on_branch[repo.sha("1020")] == Twin(repo.sha("1020", "2.10"), How.TRAILER)
+    # the patches differ: git cherry alone would have missed every one of them
+    assert {made.adapted, made.picked, made.by_subject, *made.merged} <= {
+        sha for plus, sha in repo.context().git.cherry("2.10", "unstable") if plus
+    }
+    # a subject shared with another change is not a twin, and is said to be doubtful
+    assert made.namesake not in found.on_branch
+    assert found.doubtful == {made.namesake: made.namesake_copy}
+    assert found.on_head[made.by_subject_copy] == Twin(made.by_subject, How.SUBJECT)
+    assert made.namesake_copy not in found.on_head
+
+
+def test_a_patch_proposal_says_how_each_commit_was_found(backports: tuple[Repo, Backports]) -> None:
+    repo, made = backports
+    step, proposal = _propose(repo, V2103)
+    assert [str(v) for v in proposal.released()] == ["2.10.1", "2.10.2"]
+    in_2102 = {e.commit.sha for e in proposal.released()[Version(2, 10, 2)]}
+    assert in_2102 == {repo.sha("1024"), made.adapted, made.picked, *made.merged}
+    assert _entry(proposal, made.adapted).note == f"on 2.10 as {made.adapted_copy[:8]}, same PR"
+    assert _entry(proposal, made.picked).note == f"on 2.10 as {made.picked_copy[:8]}, cherry-picked with -x"
+    by_subject = _entry(proposal, made.by_subject)
+    assert by_subject.released is None and by_subject.mark is Mark.ON_BRANCH
+    assert by_subject.note == f"as {made.by_subject_copy[:8]}, same subject and files"
+    namesake = _entry(proposal, made.namesake)
+    assert namesake.mark is Mark.CHECK and made.namesake_copy[:8] in namesake.note
+    assert _entry(proposal, made.namesake_copy).mark is Mark.ON_BRANCH  # 2.10's own fix, listed once
+    assert _entry(proposal, repo.sha("1022")).mark is Mark.CHERRY_PICK
+    assert proposal.features_waiting == 2
+    text = step.text
+    assert f"on 2.10 as {made.adapted_copy[:8]}, same PR" in text
+    assert "_check by hand_ (same subject as 2.10's" in text
+    assert "### Already released in [2.10.2](https://github.com/apache/kvrocks/tree/v2.10.2) (5)" in text
+    assert "_2 features on `unstable` wait for 2.11.0: a patch release takes fixes only._" in text
+    assert "feat(json)" not in text and "FT.TAGVALS" not in text
+    # the merged PR's commits link to it, though their subjects do not name it
+    assert "round the expire time up ([#1044](https://github.com/apache/kvrocks/pull/1044))" in text
+
+
+def test_a_feature_proposal_names_what_the_previous_line_shipped(backports: tuple[Repo, Backports]) -> None:
+    repo, made = backports
+    step, proposal = _propose(repo, V2110)
+    assert proposal.line.previous == Version(2, 10, 2)
+    released = {str(v): {e.commit.sha for e in entries} for v, entries in proposal.released().items()}
+    assert released == {
+        "2.10.1": {repo.sha("1020")},
+        "2.10.2": {repo.sha("1024"), made.adapted, made.picked, *made.merged},
+    }
+    assert all(e.mark is Mark.WITH_BRANCH for e in proposal.entries)  # all come with 2.11 anyway
+    new = {e.commit.sha for e in proposal.new}
+    assert {made.by_subject, made.namesake, repo.sha("1022")} <= new  # not in any release of 2.10
+    assert "### Commits since 2.10.2 (9)" in step.text
+    assert "### Already released in [2.10.1](https://github.com/apache/kvrocks/tree/v2.10.1) (1)" in step.text
+    assert "so they come with 2.11.0; users of 2.10.2 already have them" in step.text
+    report = json.loads(run_cli("-C", str(repo.path), "propose", "2.11.0", "--json").stdout)
+    adapted = next(c for c in report["proposal"]["commits"] if c["sha"] == made.adapted)
+    assert adapted["released_in"] == "2.10.2"
+    assert adapted["twin"] == {"sha": made.adapted_copy, "how": "same PR"}
+
+
+def test_a_same_subject_with_no_line_in_common_is_checked_by_hand(repo: Repo) -> None:
+    fix = repo.commit("fix(storage): bound the compaction queue (#1050)", {STORAGE: "// queue <= 64\n"})
+    repo.git("checkout", "--quiet", "2.10")
+    copy = repo.commit("fix(storage): bound the compaction queue", {STORAGE: "// drop old tasks\n"})
+    repo.git("checkout", "--quiet", "unstable")
+    found = history.compare(repo.context().git, "2.10", "unstable")
+    assert fix not in found.on_branch and found.doubtful[fix] == copy
+    _, proposal = _propose(repo, V2102)
+    assert _entry(proposal, fix).mark is Mark.CHECK
+
+
+_message = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), min_size=1, max_size=120
+).filter(lambda text: text.strip() != "")
+
+
+@settings(max_examples=12, derandomize=True, deadline=None)
+@given(st.lists(_message, min_size=2, max_size=3))
+def test_any_commit_message_is_read_and_compared(
+    tmp_path_factory: pytest.TempPathFactory, messages: list[str]
+) -> None:
+    path = tmp_path_factory.mktemp("messages")
+    git = Git(path)
+    git.run("init", "--quiet", "--initial-branch=unstable")
+    git.run("config", "user.name", "Hypothesis")
+    git.run("config", "user.email", "h@example.org")
+    git.run("commit", "--quiet", "--allow-empty", "-m", "import")
+    git.run("branch", "2.10")
+    for index, message in enumerate(messages):
+        (path / f"f{index}").write_text(message)
+        git.run("add", "--all")
+        git.run("commit", "--quiet", "--allow-empty-message", "--cleanup=verbatim", "-F", "-", input=message)
+    git.run("checkout", "--quiet", "2.10")
+    (path / "f0").write_text("on 2.10")
+    git.run("add", "--all")
+    git.run("commit", "--quiet", "--allow-empty-message", "--cleanup=verbatim", "-F", "-", input=messages[0])
+    listed = history.commits(git, "2.10..unstable")
+    assert [c.sha for c in listed] == git.out("rev-list", "--reverse", "2.10..unstable").split()
+    assert [c.subject for c in listed] == [
+        git.run("log", "-1", "--format=%s", c.sha).stdout.removesuffix("\n") for c in listed
+    ]
+    found = history.compare(git, "2.10", "unstable")
+    assert set(found.on_branch) | set(found.doubtful) <= {c.sha for c in listed}
+
+
+def test_a_shipped_fix_the_new_branch_still_lacks_is_listed_apart_and_still_picked(
+    backports: tuple[Repo, Backports],
+) -> None:
+    repo, made = backports
+    repo.git("branch", "2.11", repo.sha("1028"))  # 2.11 left unstable before the backported fixes
+    step, proposal = _propose(repo, V2110)
+    adapted = _entry(proposal, made.adapted)
+    assert adapted.released == Version(2, 10, 2) and adapted.mark is Mark.CHERRY_PICK
+    assert adapted.note == f"on 2.10 as {made.adapted_copy[:8]}, same PR"
+    assert _entry(proposal, repo.sha("1020")).mark is Mark.ON_BRANCH  # came with 2.11 from unstable
+    shipped_line = next(line for line in step.text.splitlines() if made.adapted[:10] in line)
+    assert shipped_line.endswith(f"on 2.10 as {made.adapted_copy[:8]}, same PR · _cherry-pick_")
+    assert "- _cherry-pick_:" in step.text  # in the legend, since a shipped commit carries it

@@ -26,6 +26,27 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Node:
+    """A commit in the history's graph: its parents and its whole message."""
+
+    sha: str
+    parents: tuple[str, ...]
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a commit changes, as far as comparing two commits needs: paths and added lines."""
+
+    files: frozenset[str]
+    added: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The working tree in one look: branch (None when detached), HEAD, tracked files changed."""
 
@@ -199,26 +220,75 @@ class Git:
 
     # --- history ----------------------------------------------------------------------------
     def log(self, revision_range: str, *extra: str) -> list[Commit]:
-        fmt = _FIELD.join(["%H", "%s", "%an", "%ae", "%at", "%b"]) + _RECORD
-        out = self.run("log", f"--format={fmt}", *extra, revision_range, "--").stdout
+        # NUL between fields and records: the one byte no commit message can hold
+        fmt = "%x00".join(["%H", "%s", "%an", "%ae", "%at", "%b"])
+        out = self.run("log", "-z", f"--format={fmt}", *extra, revision_range, "--").stdout
         commits = []
-        for record in out.split(_RECORD):
-            record = record.strip("\n")
-            if not record:
-                continue
-            sha, subject, author, email, at, body = record.split(_FIELD)
-            commits.append(Commit(sha, subject, author, email, int(at), body.strip()))
+        for sha, subject, author, email, at, body in _records(out, 6):
+            commits.append(Commit(sha, subject, author, email, int(at or 0), body.strip()))
         return commits
 
     def log_bodies(self, revision_range: str) -> list[tuple[str, str]]:
         """(sha, full message) of each commit in range, merges left out: cheap for trailers."""
-        out = self.run("log", "--no-merges", f"--format=%H{_FIELD}%B{_RECORD}", revision_range, "--").stdout
-        found = []
-        for record in out.split(_RECORD):
-            record = record.strip("\n")
-            if record:
-                sha, _, body = record.partition(_FIELD)
-                found.append((sha, body))
+        out = self.run("log", "-z", "--no-merges", "--format=%H%x00%B", revision_range, "--").stdout
+        return [(sha, body) for sha, body in _records(out, 2)]
+
+    def graph(self, revision_range: str) -> list[Node]:
+        """Every commit of a range, merges included, with its parents and full message."""
+        out = self.run("log", "-z", "--format=%H%x00%P%x00%B", revision_range, "--").stdout
+        return [Node(sha, tuple(parents.split()), message) for sha, parents, message in _records(out, 3)]
+
+    def changes(self, shas: Sequence[str], max_lines: int = 5000) -> dict[str, Change]:
+        """The files each commit changes and the lines it adds (stripped, blank ones left out; at
+        most max_lines per commit). Meant for a handful of commits: it reads their whole patches."""
+        wanted = set(shas)
+        if not wanted:
+            return {}
+        listing = "\n".join(wanted) + "\n"
+        names = self._no_walk(listing, "-z", "--name-only", "--format=%x00%H")
+        files: dict[str, set[str]] = {}
+        current: set[str] = set()
+        for token in names.split("\0"):
+            token = token.strip("\n")
+            if token in wanted and token not in files:
+                current = files.setdefault(token, set())
+            elif token:
+                current.add(token)
+        patch = self._no_walk(listing, "--no-color", "--no-ext-diff", "-p", "-U0", "--format=%x00%H")
+        added: dict[str, set[str]] = {}
+        lines: set[str] = set()
+        in_header = True
+        for line in patch.splitlines():
+            if line.startswith("\0"):
+                lines = added.setdefault(line[1:].strip(), set())
+                in_header = True
+            elif line.startswith("diff --git "):
+                in_header = True
+            elif line.startswith("@@"):
+                in_header = False
+            elif not in_header and line.startswith("+") and len(lines) < max_lines:
+                text = line[1:].strip()
+                if text:
+                    lines.add(text)
+        return {sha: Change(frozenset(files.get(sha, ())), frozenset(added.get(sha, ()))) for sha in shas}
+
+    def _no_walk(self, shas: str, *options: str) -> str:
+        """`git log` of exactly the commits listed (one sha a line), given on standard input."""
+        return self.run("log", "--no-walk=unsorted", "--stdin", *options, input=shas).stdout
+
+    def patch_ids(self, shas: Sequence[str]) -> dict[str, str]:
+        """sha -> `git patch-id --stable` of each commit (merges and empty commits have none)."""
+        if not shas:
+            return {}
+        patches = self._no_walk(
+            "\n".join(shas) + "\n", "--no-color", "--no-ext-diff", "-p", "--format=commit %H"
+        )
+        out = self.run("patch-id", "--stable", input=patches).stdout
+        found = {}
+        for line in out.splitlines():
+            patch_id, _, sha = line.partition(" ")
+            if sha:
+                found[sha.strip()] = patch_id
         return found
 
     def cherry_marks(self, left: str, right: str) -> tuple[dict[str, bool], dict[str, bool]]:
@@ -291,6 +361,17 @@ class Git:
     def config(self, key: str) -> str | None:
         done = self.run("config", "--get", key, check=False)
         return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _records(out: str, fields: int) -> Iterator[tuple[str, ...]]:
+    """The records of `git log -z` with NUL-separated fields (each record has `fields` of them)."""
+    tokens = out.split("\0")
+    for start in range(0, len(tokens) - fields + 1, fields):
+        record = tuple(tokens[start : start + fields])
+        # a record's first field is its sha; git ends each record but the last with a newline
+        first = record[0].strip("\n")
+        if first:
+            yield (first, *record[1:])
 
 
 def is_repository(path: Path) -> bool:

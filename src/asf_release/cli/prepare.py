@@ -68,9 +68,11 @@ def propose(
     """Propose a release: kind, previous release, the commits it adds with their marks, the deadline.
 
     Feature release X.Y.0: unstable since the previous line's branch point. Patch release X.Y.Z:
-    the commits after the previous release, on X.Y or still only on unstable (by patch id).
-    The proposal is written to the outbox (.md or .eml); --send mails it to the dev list. A
-    Markdown proposal is posted by hand: then record where with --posted URL.
+    the commits after the previous release, on X.Y or still only on unstable. Backports are found
+    by -x line, patch id, PR number, or subject and a close diff; what a release of the previous
+    line shipped is listed apart. The proposal is written to the outbox (.md or .eml); --send
+    mails it to the dev list. A Markdown proposal is posted by hand: then record where with
+    --posted URL.
 
     Example: asf-release propose 2.11.0 --format email --send
     """
@@ -167,9 +169,10 @@ def cherry_pick(
     """The cherry-pick period: which commits of unstable go into the release branch.
 
     The worklist holds the commits on unstable since the branch left it that the branch does not
-    carry (by patch id). Fixes are accepted without asking; anything else waits for --approve or
-    --reject with a --reason. --apply picks the accepted ones in unstable's order and stops
-    cleanly at a conflict.
+    carry (by -x line, patch id, PR number, or subject and a close diff). Fixes are accepted
+    without asking; anything else waits for --approve or --reject with a --reason, and so does a
+    commit that only shares its subject with one of the branch. --apply picks the accepted ones
+    in unstable's order and stops cleanly at a conflict. A patch release picks fixes only.
 
     Example: asf-release cherry-pick 2.11.0 --approve 1a2b3c4d --reason "needed by the new client flag"
     """
@@ -219,6 +222,7 @@ def cherry_pick(
 
 _STATE_STYLE = {
     PickState.PICKED: "dim",
+    PickState.CHECK: "yellow",
     PickState.AUTO: "green",
     PickState.APPROVED: "green",
     PickState.WAITING: "yellow",
@@ -243,7 +247,10 @@ def _show_worklist(worklist: Worklist) -> None:
         left = (worklist.deadline - worklist.today).days
         output.console.print(f"open until {worklist.deadline.isoformat()} ({left} day(s) left, UTC)")
     width = max((len(state.value) for state in PickState), default=0)
+    features = worklist.count(PickState.NO_FEATURES)
     for item in worklist.items:
+        if item.state is PickState.NO_FEATURES:
+            continue  # never offered to a patch release: counted below
         style = _STATE_STYLE[item.state]
         state = f"[{style}]{escape(item.state.value.ljust(width))}[/]"
         output.console.print(f"  {item.sha[:10]}  {state}  {escape(item.commit.subject)}")
@@ -252,6 +259,11 @@ def _show_worklist(worklist: Worklist) -> None:
             notes.insert(0, f"conflicted on the last --apply: {', '.join(item.conflicts)}")
         for note in notes:
             output.console.print(f"  {'':10}  {'':{width}}  [dim]{escape(note)}[/]")
+    if features:
+        output.console.print(
+            f"{features} feature(s) on {escape(worklist.unstable)} left for the next feature release "
+            "(a patch release takes fixes only)"
+        )
     waiting = len(worklist.waiting)
     output.console.print(
         f"{worklist.count(PickState.PICKED)} on the branch, {len(worklist.to_apply)} accepted to apply"

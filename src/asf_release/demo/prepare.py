@@ -60,13 +60,18 @@ def _propose(run: DemoRun) -> list[str]:
         assert proposal is not None
         line = proposal.line
         lines.append(
-            f"{line.version} is a {line.kind.value} release after {line.previous}: {len(proposal.entries)} commits, "
+            f"{line.version} is a {line.kind.value} release after {line.previous}: {len(proposal.new)} new commits, "
             f"cherry-pick deadline {proposal.deadline}"
         )
         for group in Group:
-            members = [e for e in proposal.entries if e.kind.group is group]
+            members = [e for e in proposal.new if e.kind.group is group]
             if members:
                 lines.append(f"  {group.heading}: {', '.join(_number(e.commit.subject) for e in members)}")
+        for release, shipped in proposal.released().items():
+            lines.append(
+                f"  Already released in {release}: " + ", ".join(_number(e.commit.subject) for e in shipped)
+            )
+            lines += [f"    {_number(e.commit.subject)} {e.note}" for e in shipped]
         lines += _said(execute(ctx, ProposeStep(run.version, send=True)))
         lines.append(f"the sandbox's mail server holds {len(run.sandbox.mail.messages())} message(s)")
         return lines

@@ -3,6 +3,9 @@
 In unstable's order, with `git cherry-pick -x` (so the branch names each original). On a conflict
 the pick is aborted: the branch is exactly as it was before that commit, and the error names the
 commit and the files. The checkout must be clean; the release branch is checked out if it is not.
+
+A feature release picks during its cherry-pick period; a patch release picks the fixes of unstable
+its branch lacks, and the step is done once none waits.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from asf_release.ledger import EventKind, StepState
 from asf_release.steps import worklist as worklist_module
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.steps.worklist import Item, PickState, Worklist
+from asf_release.version import ReleaseKind
 
 
 class CherryPickConflict(Failed):
@@ -37,6 +41,8 @@ class CherryPickStep(Step):
     _undo: str | None = None  # a half-done pick that plan() found safe to undo
 
     def command(self) -> str:
+        if self.version.kind is ReleaseKind.PATCH:  # no period: picking what waits is the step
+            return f"asf-release cherry-pick {self.version} --apply"
         return f"asf-release cherry-pick {self.version}"
 
     # --- plan ---------------------------------------------------------------------------------
@@ -163,7 +169,9 @@ class CherryPickStep(Step):
             return Check(
                 State.DONE, f"closed by {ctx.names.rc_tag(self.version, cut[0])}: {picked} picked{left}"
             )
-        if worklist.period_over and not to_apply:
+        if self.version.kind is ReleaseKind.PATCH:
+            return _patch_check(worklist)
+        if worklist.period_over and not to_apply and not worklist.to_check:
             assert worklist.deadline is not None
             return Check(
                 State.DONE,
@@ -173,6 +181,8 @@ class CherryPickStep(Step):
         parts = [f"{picked} picked"]
         if to_apply:
             parts.append(f"{to_apply} accepted to apply (--apply)")
+        if worklist.to_check:
+            parts.append(f"{len(worklist.to_check)} to check by hand (--approve or --reject)")
         if worklist.waiting:
             parts.append(f"{len(worklist.waiting)} waiting for a decision")
         if worklist.deadline is None:
@@ -184,8 +194,29 @@ class CherryPickStep(Step):
         return Check(State.PENDING, f"{when}: {', '.join(parts)}")
 
 
+def _patch_check(worklist: Worklist) -> Check:
+    """A patch release's picks: pending while accepted fixes wait or a commit needs checking."""
+    picked = worklist.count(PickState.PICKED)
+    to_apply = worklist.to_apply
+    parts = [f"{picked} on {worklist.branch}"]
+    if to_apply:
+        parts.append(f"{len(to_apply)} accepted on {worklist.unstable} to pick (--apply)")
+    if worklist.to_check:
+        parts.append(f"{len(worklist.to_check)} to check by hand (--approve or --reject)")
+    if worklist.waiting:
+        parts.append(f"{len(worklist.waiting)} other change(s) left out unless approved")
+    if to_apply or worklist.to_check:
+        return Check(State.PENDING, ", ".join(parts))
+    return Check(State.DONE, f"nothing left to pick: {', '.join(parts)}")
+
+
 def _notes(worklist: Worklist) -> list[str]:
     notes = []
+    if worklist.to_check:
+        notes.append(
+            f"{len(worklist.to_check)} commit(s) share a subject with a commit of {worklist.branch} but not "
+            "its change: look, then --approve SHA or --reject SHA, with --reason"
+        )
     if worklist.waiting:
         notes.append(
             f"{len(worklist.waiting)} commit(s) wait for a decision: --approve SHA or --reject SHA, with --reason"

@@ -1,4 +1,5 @@
-"""Conventional commits: a commit subject's type, scope and group, and the pull requests it names.
+"""Conventional commits: a commit subject's type, scope and group, the pull requests it names, and
+the subject reduced to what stays when a change is backported by hand.
 
 Pure functions, no git: the proposal and the cherry-pick worklist both sort commits with them.
 """
@@ -14,6 +15,15 @@ from enum import StrEnum
 _SUBJECT = re.compile(r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()]*)\))?(?P<breaking>!)?:\s*(?P<text>\S.*)$")
 _PULL_REQUEST = re.compile(r"\(#(?P<number>\d{1,9})\)")
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.IGNORECASE)
+_TRAILING_PULL_REQUEST = re.compile(r"\(#(?P<number>\d{1,9})\)$")
+_MERGE_PULL_REQUEST = re.compile(r"^Merge pull request #(?P<number>\d{1,9}) from \S")
+# what people put before a subject they backport: "[2.10]", "[Backport 2.10]", "backport:", "cherry-pick:"
+_BACKPORT_TAG = re.compile(
+    r"^(?:\[[^\[\]]{0,40}\]|(?:backport|cherry[- ]?pick(?:ed)?)(?:\s+(?:to\s+)?[\w.]{1,20})?\s*[:-])\s*"
+)
+_CONVENTIONAL_PREFIX = re.compile(r"^[a-z]{1,20}(?:\([^()]{0,60}\))?!?:\s*")
+_NOT_WORDS = re.compile(r"[\s`'\"*_]+")
+_MAX_SUBJECT = 1000  # a subject longer than this is compared by its start
 SECURITY = "security"
 
 
@@ -101,6 +111,52 @@ def is_feature(kind: Kind) -> bool:
 def pull_requests(subject: str) -> list[str]:
     """PR numbers written the way squash merges write them: '(#1234)'."""
     return [m["number"] for m in _PULL_REQUEST.finditer(subject)]
+
+
+def trailing_pull_requests(subject: str) -> list[str]:
+    """The PR numbers a squash merge appends to a subject: the '(#1234)' groups at its very end.
+
+    A backport squashed in its own PR ends with both numbers, 'fix: x (#2614) (#2620)'. A number
+    elsewhere names something else: 'Revert "fix: x (#12)" (#15)' is PR 15 only, not PR 12.
+    """
+    return _cut_trailing_pull_requests(subject)[1]
+
+
+def _cut_trailing_pull_requests(subject: str) -> tuple[str, list[str]]:
+    numbers: list[str] = []
+    rest = subject.rstrip()
+    while rest.endswith(")"):
+        # "(#" + at most 9 digits + ")" is at most 12 characters: look no further back
+        found = _TRAILING_PULL_REQUEST.search(rest, max(0, len(rest) - 12))
+        if not found:
+            break
+        numbers.insert(0, found["number"])
+        rest = rest[: found.start()].rstrip()
+    return rest, numbers
+
+
+def merged_pull_request(subject: str) -> str | None:
+    """The PR number of a merge commit made by GitHub's merge button ('Merge pull request #12 from ...')."""
+    found = _MERGE_PULL_REQUEST.match(subject)
+    return found["number"] if found else None
+
+
+def normalise_subject(subject: str) -> str:
+    """The subject without what a backport changes: backport tags, the conventional prefix (type and
+    scope), the PR numbers at the end, case, quotes, punctuation at the end and spacing.
+
+    'fix(stream): Fix `XPENDING` serialization (#2566)' and '[2.10] fix: fix XPENDING serialization.'
+    both give 'fix xpending serialization'. Empty when nothing is left to compare.
+    """
+    text = _NOT_WORDS.sub(" ", subject[:_MAX_SUBJECT].casefold()).strip()
+    while True:  # "[2.10] backport: fix(x): ... (#1) (#2)." peels in rounds; each one shortens it
+        before = text
+        text = _BACKPORT_TAG.sub("", text, count=1)
+        text = _CONVENTIONAL_PREFIX.sub("", text, count=1)
+        text, _ = _cut_trailing_pull_requests(text)
+        text = text.rstrip(" .;:!-").strip()
+        if text == before:
+            return text
 
 
 def split_pull_requests(subject: str) -> list[tuple[str, str | None]]:

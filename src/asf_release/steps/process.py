@@ -112,7 +112,7 @@ def _registry() -> list[StepSpec]:
             "cherry-pick",
             "Cherry-pick period",
             "cherry-pick fixes and approved changes from unstable into X.Y",
-            FEATURE_ONLY,
+            BOTH,  # a patch release picks its fixes too
             requires=("branch",),
             factory=lambda version, rc: CherryPickStep(version),
         ),

@@ -1,12 +1,16 @@
 """The release proposal's content: the commits a release adds, grouped, each with its mark.
 
 For a feature release: unstable since the previous line's branch point. For a patch release: the
-commits after the previous release that are on the branch or still on unstable only (compared by
-patch id). Every commit is listed once; the marks say what the release manager does with it.
+commits after the previous release that are on the branch or still on unstable only. Commits are
+compared by -x line, patch id, PR number, and subject with a close diff (history.compare). Every
+commit is listed once; the marks say what the release manager does with it. What a release of the
+previous line already shipped is listed apart, under that release; a patch release sums up the
+features it leaves to the next feature release in one line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -27,7 +31,12 @@ class Mark(StrEnum):
     CHERRY_PICK = "cherry-pick"  # must be cherry-picked into the branch (a fix, or approved)
     ASK = "needs-approval"  # goes in only with a reason and the release manager's yes
     REVERT = "revert"  # on the branch, but must be reverted or rebased out
+    CHECK = "check-by-hand"  # shares its subject with a branch commit, not its change
     LEFT_OUT = "left-out"  # not in this release
+
+
+# marks that ask nothing of anyone: not repeated for what an earlier release already shipped
+_SETTLED = (Mark.WITH_BRANCH, Mark.ON_BRANCH)
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,10 @@ class Entry:
     commit: Commit
     kind: Kind
     mark: Mark
-    note: str = ""  # why, when the mark needs a reason (left out, revert)
+    note: str = ""  # why, when the mark needs a reason (left out, revert), or where its twin is
+    pull_requests: tuple[str, ...] = ()
+    released: Version | None = None  # a release of the previous line already shipped it
+    twin: history.Twin | None = None  # its copy on the branch (or in that release)
 
 
 @dataclass(frozen=True)
@@ -46,10 +58,25 @@ class Proposal:
     branch_exists: bool
     branch_start: str  # where the branch left (or will leave) unstable
     unstable_behind: int  # commits origin's unstable has that the local one lacks
+    features_waiting: int = 0  # a patch release: features of unstable left to the next feature release
+    next_feature: Version | None = None
 
     @property
     def version(self) -> Version:
         return self.line.version
+
+    @property
+    def new(self) -> list[Entry]:
+        """The commits no earlier release shipped."""
+        return [e for e in self.entries if e.released is None]
+
+    def released(self) -> dict[Version, list[Entry]]:
+        """The commits an earlier release already shipped, by that release, oldest first."""
+        found: dict[Version, list[Entry]] = {}
+        for entry in self.entries:
+            if entry.released is not None:
+                found.setdefault(entry.released, []).append(entry)
+        return dict(sorted(found.items()))
 
     def count(self, mark: Mark) -> int:
         return sum(1 for e in self.entries if e.mark is mark)
@@ -64,6 +91,8 @@ class Proposal:
             "branch_exists": self.branch_exists,
             "branch_start": self.branch_start,
             "deadline": self.deadline.isoformat() if self.deadline else None,
+            "features_waiting": self.features_waiting,
+            "next_feature": str(self.next_feature) if self.next_feature else None,
             "commits": [
                 {
                     "sha": e.commit.sha,
@@ -71,9 +100,11 @@ class Proposal:
                     "author": e.commit.author,
                     "group": e.kind.group.value,
                     "type": e.kind.type,
-                    "pull_requests": conventional.pull_requests(e.commit.subject),
+                    "pull_requests": list(e.pull_requests),
                     "mark": e.mark.value,
                     "note": e.note,
+                    "released_in": str(e.released) if e.released else None,
+                    "twin": {"sha": e.twin.sha, "how": e.twin.how.value} if e.twin else None,
                 }
                 for e in self.entries
             ],
@@ -100,14 +131,37 @@ def build(ctx: Context, version: Version, deadline: date | None) -> Proposal:
     line = history.resolve(ctx, version)
     git = ctx.git
     releasing = history.release_commit_pattern(ctx.profile)
+    previous = (
+        history.previously_shipped(ctx, line.previous, line.unstable_head, line.released)
+        if line.previous
+        else None
+    )
+    numbers: dict[str, tuple[str, ...]] = {}
     entries: list[Entry] = []
 
-    def add(commit: Commit, mark: Mark, note: str = "") -> None:
-        if not releasing.match(commit.subject):
-            entries.append(Entry(commit, conventional.classify(commit.subject, commit.body), mark, note))
+    def add(commit: Commit, mark: Mark, note: str = "", twin: history.Twin | None = None) -> None:
+        if releasing.match(commit.subject):
+            return
+        kind = conventional.classify(commit.subject, commit.body)
+        shipped = previous.shipped.get(commit.sha) if previous else None
+        released = None
+        if shipped is not None and previous is not None:
+            released, twin = shipped.release, shipped.twin
+            where = shipped.twin.describe(previous.branch)
+            note = f"{where}; {note}" if note and mark not in _SETTLED else where
+        elif previous and commit.sha in previous.doubtful and not note:
+            release, namesake = previous.doubtful[commit.sha]
+            note = (
+                f"same subject as {previous.branch}'s {namesake[:8]} ({release}), but not the same "
+                f"change: check by hand whether {release} has it"
+            )
+        prs = numbers.get(commit.sha) or tuple(conventional.pull_requests(commit.subject))
+        entries.append(Entry(commit, kind, mark, note, prs, released, twin))
 
     behind = history.remote_behind(git, ctx.profile.git.remote, line.unstable)
     if line.is_feature and line.branch_head is None:
+        if line.previous_tag:
+            numbers.update(history.compare(git, line.previous_tag, line.unstable).pull_requests)
         for commit in history.commits(git, line.since_base(line.unstable_head)):
             add(commit, Mark.WITH_BRANCH)
         return Proposal(line, entries, deadline, False, line.unstable_head, behind)
@@ -115,31 +169,46 @@ def build(ctx: Context, version: Version, deadline: date | None) -> Proposal:
     if line.branch_head is None:  # a patch release without its branch is refused by resolve()
         raise Refused(f"there is no release branch {line.branch}")
     fork = git.merge_base(line.branch_head, line.unstable_head) or line.branch_head
-    released: set[str] = set()
+    found = history.compare(git, line.branch, line.unstable)
+    numbers.update(found.pull_requests)
     if line.is_feature:
+        if line.previous_tag:
+            numbers.update(history.compare(git, line.previous_tag, line.unstable).pull_requests)
         for commit in history.commits(git, line.since_base(fork)):
             add(commit, Mark.ON_BRANCH)
         branch_only_since = fork
     else:
         assert line.previous_tag is not None
-        released, _ = history.twins(git, line.previous_tag, line.unstable)
         branch_only_since = line.previous_tag
-    items = worklist.build(ctx, version).items
-    for item in items:
-        if item.sha in released:
-            continue  # already shipped in the previous release
+    features_waiting = 0
+    for item in worklist.build(ctx, version, line).items:
+        if item.state is PickState.NO_FEATURES:
+            features_waiting += 1  # summed up in one line, never offered
+            continue
         mark, note = _mark_of(item.state, item.reason)
-        add(item.commit, mark, note)
-    _, on_unstable = history.twins(git, line.branch, line.unstable)
+        if item.twin is not None:
+            note = item.twin.describe()  # the mark says "on X.Y"; the note says as which commit
+        elif item.namesake:
+            note = f"same subject as {line.branch}'s {item.namesake[:8]}, but not the same change"
+        add(item.commit, mark, note, item.twin)
     for commit in history.commits(git, f"{branch_only_since}..{line.branch_head}"):
-        if commit.sha in on_unstable:
+        if commit.sha in found.on_head:
             continue  # listed above as its unstable original
         kind = conventional.classify(commit.subject, commit.body)
         if not line.is_feature and conventional.is_feature(kind):
             add(commit, Mark.REVERT, "a patch release takes no new features")
         else:
             add(commit, Mark.ON_BRANCH)
-    return Proposal(line, entries, deadline, True, fork, behind)
+    upcoming = None if line.is_feature else next_feature_release(line.released)
+    return Proposal(line, entries, deadline, True, fork, behind, features_waiting, upcoming)
+
+
+def next_feature_release(released: Sequence[Version]) -> Version | None:
+    """The feature release the features of unstable wait for: after the latest release of all."""
+    if not released:
+        return None
+    latest = max(released)
+    return Version(latest.major, latest.minor + 1, 0)
 
 
 def _mark_of(state: PickState, reason: str) -> tuple[Mark, str]:
@@ -149,6 +218,8 @@ def _mark_of(state: PickState, reason: str) -> tuple[Mark, str]:
         return Mark.CHERRY_PICK, ""
     if state is PickState.WAITING:
         return Mark.ASK, ""
+    if state is PickState.CHECK:
+        return Mark.CHECK, ""
     if state is PickState.TOO_LATE:
         return Mark.LEFT_OUT, "after the cherry-pick deadline"
     return Mark.LEFT_OUT, reason
@@ -182,6 +253,11 @@ def _labels(line: history.Line) -> dict[Mark, tuple[str, str]]:
             "revert",
             f"on {branch}, but it must not ship: revert it or rebase it out of {branch}",
         ),
+        Mark.CHECK: (
+            "check by hand",
+            f"shares its subject with a commit of {branch}, not its change: look whether {branch} "
+            "already carries it",
+        ),
         Mark.LEFT_OUT: ("left out", "not in this release"),
     }
 
@@ -192,8 +268,9 @@ def template_values(ctx: Context, proposal: Proposal, *, markdown: bool) -> dict
     line = proposal.line
     labels = _labels(line)
     groups = []
+    listed = proposal.new
     for group in Group:
-        members = [e for e in proposal.entries if e.kind.group is group]
+        members = [e for e in listed if e.kind.group is group]
         if members:
             groups.append(
                 {
@@ -202,7 +279,16 @@ def template_values(ctx: Context, proposal: Proposal, *, markdown: bool) -> dict
                     "commits": [_commit_values(ctx, e, labels, markdown) for e in members],
                 }
             )
-    used = [m for m in Mark if proposal.count(m)]
+    released = [
+        {
+            "version": str(version),
+            "url": profile.fmt("git.tag_url", tag=ctx.names.final_tag(version)),
+            "commits": [_commit_values(ctx, e, labels, markdown) for e in members],
+        }
+        for version, members in proposal.released().items()
+    ]
+    shown = [*listed, *(e for e in proposal.entries if e.released and e.mark not in _SETTLED)]
+    used = [m for m in Mark if any(e.mark is m for e in shown)]
     previous_url = ""
     if line.previous_tag:
         previous_url = profile.fmt("git.tag_url", tag=line.previous_tag)
@@ -221,8 +307,13 @@ def template_values(ctx: Context, proposal: Proposal, *, markdown: bool) -> dict
         "branch_start": proposal.branch_start[:10],
         "branch_start_url": profile.fmt("git.commit_url", sha=proposal.branch_start),
         "deadline": proposal.deadline.isoformat() if proposal.deadline else "",
-        "commit_count": len(proposal.entries),
+        "commit_count": len(listed),
         "groups": groups,
+        "released": released,
+        "released_count": len(proposal.entries) - len(listed),
+        "previous_branch": ctx.names.release_branch(line.previous) if line.previous else "",
+        "features_waiting": proposal.features_waiting,
+        "next_feature": str(proposal.next_feature) if proposal.next_feature else "",
         "legend": [{"mark": m.value, "label": labels[m][0], "meaning": labels[m][1]} for m in used],
         "counts": {m.value: proposal.count(m) for m in Mark},
         "sender_name": profile.release_manager.name,
@@ -235,10 +326,7 @@ def _commit_values(
 ) -> dict[str, Any]:
     profile = ctx.profile
     subject = entry.commit.subject
-    prs = [
-        {"number": n, "url": profile.fmt("git.pull_request_url", number=n)}
-        for n in conventional.pull_requests(subject)
-    ]
+    prs = [{"number": n, "url": profile.fmt("git.pull_request_url", number=n)} for n in entry.pull_requests]
     if markdown:
         pieces = []
         for text, number in conventional.split_pull_requests(subject):
@@ -246,6 +334,10 @@ def _commit_values(
                 pieces.append(md_escape(text))
             else:
                 pieces.append(f"([#{number}]({profile.fmt('git.pull_request_url', number=number)}))")
+        named = {number for _, number in conventional.split_pull_requests(subject) if number}
+        for pr in prs:  # a commit merged with its PR's merge commit: its subject does not say which
+            if pr["number"] not in named:
+                pieces.append(f" ([#{pr['number']}]({pr['url']}))")
         text = "".join(pieces)
     else:
         text = subject
@@ -262,5 +354,6 @@ def _commit_values(
         "breaking": entry.kind.breaking,
         "mark": entry.mark.value,
         "label": labels[entry.mark][0],
+        "settled": entry.mark in _SETTLED,
         "note": md_escape(entry.note) if markdown else entry.note,
     }

@@ -316,7 +316,11 @@ def _in_archive(ctx: Context, message_id: str) -> bool:
 def _summary(proposal: Proposal) -> str:
     line = proposal.line
     after = f"after {line.previous}" if line.previous else "(first release)"
-    parts = [f"{line.version}: {line.kind.value} release {after}, {len(proposal.entries)} commits"]
+    parts = [f"{line.version}: {line.kind.value} release {after}, {len(proposal.new)} new commits"]
+    for release, shipped in proposal.released().items():
+        parts.append(f"{len(shipped)} already released in {release}")
+    if proposal.features_waiting:
+        parts.append(f"{proposal.features_waiting} features left for {proposal.next_feature}")
     if proposal.deadline:
         parts.append(f"cherry-pick deadline {proposal.deadline.isoformat()}")
     return "; ".join(parts)

@@ -1,10 +1,13 @@
-"""The cherry-pick period's worklist: the commits on unstable since the release branch left it that
-the branch does not carry yet, each with its state.
+"""The cherry-pick worklist: the commits on unstable since the release branch left it that the
+branch does not carry yet, each with its state. A feature release has it during its cherry-pick
+period; a patch release has it too, for fixes only.
 
-Fixes (the profile's proposal.auto_pick_types) are accepted without asking; anything else waits
-for the release manager's approval with a reason, or a rejection. Every decision is a DECISION
-event in the ledger (step "cherry-pick"), the latest one per commit counting. After the deadline
-only fixes may still go in.
+A commit is on the branch when history.compare finds its twin there (-x line, patch id, PR number,
+or subject and a close diff); one that only shares its subject with a branch commit is to be
+checked by hand. Fixes (the profile's proposal.auto_pick_types) are accepted without asking;
+anything else waits for the release manager's approval with a reason, or a rejection. Every
+decision is a DECISION event in the ledger (step "cherry-pick"), the latest one per commit
+counting. After the deadline only fixes may still go in.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ MAX_REASON = 2000
 
 
 class PickState(StrEnum):
-    PICKED = "on the branch"  # the branch carries it (same patch, or picked with -x)
+    PICKED = "on the branch"  # the branch carries it (see Item.twin for how it was found)
+    CHECK = "check by hand"  # shares its subject with a branch commit, not its change
     AUTO = "queued"  # a fix: accepted without asking
     APPROVED = "approved"
     WAITING = "waiting"  # needs a reason and the release manager's approval
@@ -49,6 +53,8 @@ class Item:
     state: PickState
     reason: str = ""
     conflicts: tuple[str, ...] = ()  # files that conflicted when --apply last tried it
+    twin: history.Twin | None = None  # the branch's copy, for a commit on the branch
+    namesake: str = ""  # the branch commit with the same subject, for a commit to check by hand
 
     @property
     def sha(self) -> str:
@@ -66,6 +72,8 @@ class Item:
             "accepted": self.state.accepted,
             "reason": self.reason,
             "conflicts": list(self.conflicts),
+            "twin": {"sha": self.twin.sha, "how": self.twin.how.value} if self.twin else None,
+            "namesake": self.namesake or None,
         }
 
 
@@ -95,6 +103,10 @@ class Worklist:
     @property
     def waiting(self) -> list[Item]:
         return [i for i in self.items if i.state is PickState.WAITING]
+
+    @property
+    def to_check(self) -> list[Item]:
+        return [i for i in self.items if i.state is PickState.CHECK]
 
     def count(self, state: PickState) -> int:
         return sum(1 for i in self.items if i.state is state)
@@ -141,9 +153,9 @@ def deadline(ctx: Context, version: Version) -> date | None:
     return date.fromisoformat(str(proposed)) if proposed else None
 
 
-def build(ctx: Context, version: Version) -> Worklist:
-    """The worklist as the world and the ledger say it is now."""
-    line = history.resolve(ctx, version, validate=False)
+def build(ctx: Context, version: Version, line: history.Line | None = None) -> Worklist:
+    """The worklist as the world and the ledger say it is now (line: when already resolved)."""
+    line = line or history.resolve(ctx, version, validate=False)
     if line.branch_head is None:
         raise Refused(
             f"there is no release branch {line.branch} yet",
@@ -151,9 +163,9 @@ def build(ctx: Context, version: Version) -> Worklist:
         )
     git = ctx.git
     fork = git.merge_base(line.branch_head, line.unstable_head) or line.branch_head
-    on_branch, _ = history.twins(git, line.branch, line.unstable)
+    found = history.compare(git, line.branch, line.unstable)
     events = ctx.ledger.events(str(version), STEP)
-    on_branch |= {str(e.data["empty"]) for e in events if e.kind is EventKind.NOTE and "empty" in e.data}
+    empty = {str(e.data["empty"]) for e in events if e.kind is EventKind.NOTE and "empty" in e.data}
     conflicts = _conflicts(events)
     chosen = decisions(events)
     end = deadline(ctx, version)
@@ -166,21 +178,31 @@ def build(ctx: Context, version: Version) -> Worklist:
         decision = chosen.get(commit.sha)
         reason = decision.reason if decision else ""
         auto = conventional.is_auto_pick(kind, auto_types)
-        if commit.sha in on_branch:
-            state = PickState.PICKED
+        twin = found.on_branch.get(commit.sha)
+        namesake = found.doubtful.get(commit.sha, "")
+        if twin is not None:
+            state, reason = PickState.PICKED, twin.describe(line.branch)
+        elif commit.sha in empty:
+            state, reason = PickState.PICKED, f"on {line.branch}: picking it changed nothing"
         elif decision and decision.verdict == "reject":
             state = PickState.REJECTED
         elif version.kind is ReleaseKind.PATCH and conventional.is_feature(kind):
             state, reason = PickState.NO_FEATURES, "a patch release takes no new features"
         elif decision and decision.verdict == "approve":
             state = PickState.APPROVED
+        elif namesake:
+            state = PickState.CHECK
+            reason = (
+                f"same subject as {line.branch}'s {namesake[:8]}, but not the same change: "
+                "look whether that one carries it, then --approve or --reject"
+            )
         elif auto:
             state, reason = PickState.AUTO, reason or _auto_reason(kind)
         elif over:
             state = PickState.TOO_LATE
         else:
             state = PickState.WAITING
-        items.append(Item(commit, kind, state, reason, conflicts.get(commit.sha, ())))
+        items.append(Item(commit, kind, state, reason, conflicts.get(commit.sha, ()), twin, namesake))
     return Worklist(version, line.branch, fork, line.unstable, end, today, items)
 
 

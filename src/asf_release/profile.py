@@ -167,6 +167,16 @@ class DockerSection:
     license_paths: list[str]
     build_args: list[str]
     image_url: str
+    builder: str
+    runtime: str
+    jobs: int
+    http_proxy: str
+    https_proxy: str
+    prepare_command: str
+    version_command: list[str]
+    smoke_command: list[str]
+    smoke_expect: str
+    smoke_timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "smtp.security": ("starttls", "ssl", "none"),
     "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
+    "docker.builder": ("auto", "docker", "buildah"),
+    "docker.runtime": ("auto", "podman", "docker", "none"),
 }
 
 

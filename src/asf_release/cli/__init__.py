@@ -7,7 +7,7 @@ import importlib
 
 from asf_release.cli.app import app, main
 
-for _module in ("status", "prepare", "release", "vote", "verify", "project", "demo"):
+for _module in ("status", "prepare", "release", "images", "vote", "verify", "project", "demo"):
     importlib.import_module(f"asf_release.cli.{_module}")
 
 __all__ = ["app", "main"]

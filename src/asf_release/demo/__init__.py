@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from asf_release.demo import candidate, prepare, vote
+from asf_release.demo import candidate, images, prepare, vote
 from asf_release.demo.core import DEMO_VERSION, DemoRun, Reporter, Stage, StageResult
 from asf_release.progress import Progress
 from asf_release.sandbox.environment import Sandbox
@@ -47,7 +47,9 @@ def stages() -> list[Stage]:
         ("The effective profile", "asf-release profile", _profile),
         *prepare.stages(version),
         *candidate.stages(version),
+        *images.stages(version),
         *vote.stages(version),
+        *images.after_result(version),
         ("Where the release stands", f"asf-release status {version}", _status),
     ]
 

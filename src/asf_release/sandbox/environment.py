@@ -18,7 +18,13 @@ from asf_release.adapters.svn import PASSWORD_ENV as SVN_PASSWORD_ENV
 from asf_release.profile import Profile
 from asf_release.sandbox import sample_project
 from asf_release.sandbox.sample_project import SampleProject
-from asf_release.sandbox.services import MailCapture, SvnServer, roster_json
+from asf_release.sandbox.services import (
+    MailCapture,
+    RegistryServer,
+    SvnServer,
+    container_settings,
+    roster_json,
+)
 
 SMTP_PASSWORD_ENV = "ASF_RELEASE_SMTP_PASSWORD"
 
@@ -65,6 +71,8 @@ class Sandbox:
         self.state_file = self.base / "sandbox.json"
         self.svn = SvnServer(self.base / "svn", short)
         self.mail = MailCapture(self.mbox, user=RELEASE_MANAGER.uid, password="sandbox-mail")
+        self.registry = RegistryServer(self.base / "registry")
+        self.containers = self.base / "containers"
         self.project: SampleProject | None = None
         self.rm_fingerprint = ""
 
@@ -120,11 +128,15 @@ class Sandbox:
         state = self._state()
         self.svn.start(int(state.get("svn_port", 0)))
         self.mail.start(int(state.get("smtp_port", 0)))
-        state.update(svn_port=str(self.svn.port), smtp_port=str(self.mail.port))
+        self.registry.start(int(state.get("registry_port", 0)))
+        state.update(
+            svn_port=str(self.svn.port), smtp_port=str(self.mail.port), registry_port=str(self.registry.port)
+        )
         self._save(state)
         self.user_config.write_text(self._user_config())
 
     def stop(self) -> None:
+        self.registry.stop()
         self.mail.stop()
         self.svn.stop()
         stop_agent(self.gnupg)
@@ -145,6 +157,7 @@ class Sandbox:
             "GNUPGHOME": str(self.gnupg),
             SVN_PASSWORD_ENV: self.svn.password,
             SMTP_PASSWORD_ENV: self.mail.password,
+            **container_settings(self.containers),
         }
 
     def load_profile(self) -> Profile:
@@ -174,6 +187,11 @@ class Sandbox:
             },
             "vote": {"roster": str(self.roster), "thread": str(self.mbox)},
             "build": {"required_tools": ["python3", "g++"]},
+            "docker": {
+                "repository": f"{self.registry.host}/apache/{{short_name}}",
+                "staging_repository": f"{self.registry.host}/{{docker_user}}/{{short_name}}",
+                "prepare_command": "./x.py build -j {jobs} --static",
+            },
         }
         lines = ["# Written by the asf-release sandbox: every service points at this machine."]
         for section, items in values.items():

@@ -82,8 +82,10 @@ def _registry() -> list[StepSpec]:
     """The process. Factories are imported here so the step modules stay independent."""
     from asf_release.steps.branch import BranchStep
     from asf_release.steps.cherry_pick import CherryPickStep
+    from asf_release.steps.images import ImagesStep
     from asf_release.steps.keys import KeysStep
     from asf_release.steps.package import PackageStep
+    from asf_release.steps.promote import PromoteStep
     from asf_release.steps.propose import ProposeStep
     from asf_release.steps.result import ResultStep
     from asf_release.steps.stage import StageStep
@@ -136,6 +138,8 @@ def _registry() -> list[StepSpec]:
             "images",
             "Candidate Docker images",
             "build and push the images for every platform to your own repository",
+            requires=("package",),
+            factory=lambda version, rc: ImagesStep(version, rc, push=True),
         ),
         StepSpec(
             "vote",
@@ -165,7 +169,11 @@ def _registry() -> list[StepSpec]:
             requires=("result",),
         ),
         StepSpec(
-            "publish-images", "Publish Docker images", "copy the voted images to the project's repository"
+            "promote",
+            "Promote the voted images",
+            "copy the voted image index, by digest, to the project's repository",
+            requires=("result",),
+            factory=PromoteStep,
         ),
         StepSpec("website", "Update the website", "add the version to the website's releases data file"),
         StepSpec(

@@ -22,7 +22,7 @@ from asf_release.profile import Profile
 from asf_release.sandbox.environment import Sandbox
 
 # fixtures of each area live in their own module
-pytest_plugins = ["tests.release_fixtures"]
+pytest_plugins = ["tests.release_fixtures", "tests.image_fixtures"]
 
 
 @pytest.fixture(autouse=True)

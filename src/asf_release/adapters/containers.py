@@ -22,6 +22,7 @@ from asf_release.adapters.registry import Reference, Registry
 from asf_release.errors import ExternalError, ReleaseError, ToolFailed
 
 BUILD_TIMEOUT = 3 * 3600.0
+_STOPPED = ("state improper", "is not running")  # what podman and docker say of a stopped container
 _ARCHITECTURES = {
     "x86_64": "amd64",
     "amd64": "amd64",
@@ -208,14 +209,23 @@ class Runtime:
             done = proc.run(self.run_argv(image, command), env=self.env, timeout=timeout, check=False)
         except ToolFailed as error:  # a timeout
             return RunResult(False, "", error.message)
-        text = done.stdout + done.stderr
+        text = done.stdout if done.stdout.strip() else done.stderr
         return RunResult(done.returncode == 0, text, f"exit {done.returncode}")
 
     def smoke(self, image: Reference, probe: Sequence[str], expect: str, timeout: float) -> RunResult:
         """Start the image as it starts by itself, run probe inside it until its output holds
         expect (or time runs out), then stop and remove the container."""
         started = proc.run(
-            [self.kind, "run", "--detach", "--network", "none", *self._tls(image), image.for_tools],
+            [
+                self.kind,
+                "run",
+                "--detach",
+                "--quiet",
+                "--network",
+                "none",
+                *self._tls(image),
+                image.for_tools,
+            ],
             env=self.env,
             timeout=300,
             check=False,
@@ -228,11 +238,14 @@ class Runtime:
         try:
             while time.monotonic() < deadline:
                 done = proc.run([self.kind, "exec", container, *probe], env=self.env, timeout=30, check=False)
-                output = done.stdout + done.stderr
+                output = done.stdout if done.stdout.strip() else done.stderr
                 if done.returncode == 0 and expect in done.stdout:
                     last = RunResult(True, output)
                     break
                 last = RunResult(False, output, f"exit {done.returncode}")
+                if any(words in done.stderr for words in _STOPPED):
+                    last = RunResult(False, output, "the container stopped by itself")
+                    break
                 time.sleep(0.3)
         finally:
             proc.run([self.kind, "rm", "--force", container], env=self.env, timeout=60, check=False)

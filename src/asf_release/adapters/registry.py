@@ -59,7 +59,8 @@ class Reference:
         return self.host in LOOPBACK_HOSTS
 
     def __str__(self) -> str:
-        text = self.name
+        """As people write it: Docker Hub's repositories without their registry (user/kvrocks)."""
+        text = self.repository if self.registry == DOCKER_HUB else self.name
         if self.tag:
             text += f":{self.tag}"
         if self.digest:
@@ -68,8 +69,11 @@ class Reference:
 
     @property
     def for_tools(self) -> str:
-        """The reference as tools take it: by digest alone when there is one."""
-        return str(self.at(self.digest) if self.digest else self)
+        """The reference as tools take it: registry named, by digest alone when there is one."""
+        text = self.name
+        if self.digest:
+            return f"{text}@{self.digest}"
+        return f"{text}:{self.tag}" if self.tag else text
 
     @property
     def transport(self) -> str:

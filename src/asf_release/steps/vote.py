@@ -117,9 +117,10 @@ class VoteStep(mailing.MessageStep):
         rc = candidate_module.load(ctx, self.version, self._rc)
         image = None
         if rc.image is not None:
+            # Docker Hub's page names a repository without its registry and a digest as sha256-HEX
             url = profile.fmt(
                 "docker.image_url",
-                repository=rc.image.repository,
+                repository=rc.image.repository.removeprefix("docker.io/"),
                 version=rc.image.tag or str(self.version),
                 digest=rc.image.digest.replace(":", "-"),
             )

@@ -191,7 +191,7 @@ def test_an_opaque_directory_hides_the_lower_files_but_not_its_own(
         image_env,
         _target(registry, "opaque"),
         tmp_path / "layout",
-        dict.fromkeys(BOTH, [LOWER, upper]),
+        {platform: [LOWER, upper] for platform in BOTH},
         GOOD_LABELS,
     )
     result = image_checks.licenses(_open(kvrocks, image_env, reference))

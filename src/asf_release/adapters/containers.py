@@ -195,12 +195,13 @@ class Runtime:
             self.kind,
             "run",
             "--rm",
+            "--quiet",
             "--network",
             "none",
             *self._tls(image),
             "--entrypoint",
             entry,
-            str(image),
+            image.for_tools,
             *args,
         ]
 
@@ -248,5 +249,7 @@ class Runtime:
                     break
                 time.sleep(0.3)
         finally:
-            proc.run([self.kind, "rm", "--force", container], env=self.env, timeout=60, check=False)
+            # the server is the container's first process: it may never have installed a SIGTERM handler
+            kill = ["--time", "0"] if self.kind == "podman" else []
+            proc.run([self.kind, "rm", "--force", *kill, container], env=self.env, timeout=60, check=False)
         return last

@@ -165,7 +165,7 @@ class ImagesStep(Step):
     def artifact(self, ctx: Context) -> Path:
         facts = self.packaged(ctx)
         tarball = facts["artifacts"][0]
-        path = Path(facts["out"]) / tarball["name"]
+        path = Path(str(facts["out"])) / str(tarball["name"])
         if not path.is_file():
             raise Refused(
                 f"the packaged source release {path} is gone",

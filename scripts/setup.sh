@@ -14,6 +14,13 @@ need svn subversion
 need svnadmin subversion
 need svnserve subversion
 need g++ g++
+# container images: build (buildah), read and copy (skopeo), run (podman with runc), and a
+# registry for the tests and the demo (docker-registry); no Docker daemon is needed
+need buildah buildah
+need skopeo skopeo
+need podman podman
+need runc runc
+need docker-registry docker-registry
 need python3 python3
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 

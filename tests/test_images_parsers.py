@@ -234,3 +234,19 @@ def test_references_people_write(text: str, expected: tuple[str, str, str | None
     reference = parse_reference(text)
     assert (reference.registry, reference.repository, reference.tag, reference.digest) == expected
     assert reference.loopback == reference.host.startswith(("127.", "localhost"))
+
+
+def test_an_index_of_schema1_manifests_lists_their_platforms() -> None:
+    # the shape of the old Docker manifest list examples: the images exist, their format is refused when read
+    entry = {"mediaType": oci.DOCKER_SCHEMA1[0], "digest": DIGEST, "size": 2094}
+    index = {
+        "schemaVersion": 2,
+        "mediaType": oci.DOCKER_LIST,
+        "manifests": [
+            {**entry, "platform": {"os": "linux", "architecture": arch}} for arch in ("ppc64le", "amd64")
+        ],
+    }
+    assert [str(e.platform) for e in oci.parse_index(json.dumps(index).encode()).images] == [
+        "linux/ppc64le",
+        "linux/amd64",
+    ]

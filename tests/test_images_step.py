@@ -78,6 +78,18 @@ def test_images_builds_both_platforms_pushes_checks_and_records(imaged: Release)
     assert images["state"] == "done" and facts["digest"] in images["detail"]  # type: ignore[operator]
 
 
+def test_a_kill_after_the_push_is_finished_without_building_again(packaged: Release) -> None:
+    killed = packaged.cli("images", VERSION, "--rc", "1", "--push", crash_at="images:pushed")
+    assert killed.returncode != 0
+    host = packaged.sandbox.registry.host
+    pushed = _digest(packaged.sandbox, f"{host}/rm/kvrocks:{VERSION}")
+    assert pushed is not None and _facts(packaged.sandbox, "images") == {}
+    done = packaged.cli("images", VERSION, "--rc", "1", "--push")
+    assert done.returncode == 0, done.stderr
+    assert "not built again" in done.stdout
+    assert _facts(packaged.sandbox, "images")["digest"] == pushed
+
+
 def test_a_voter_verifies_the_image_and_the_reply_answers_the_docker_lines(imaged: Release) -> None:
     facts = _facts(imaged.sandbox, "images")
     reference = f"{facts['image']}@{facts['digest']}"

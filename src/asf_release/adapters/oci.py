@@ -8,7 +8,8 @@ Media types handled (OCI image-spec 1.1 and Docker's Image Manifest V2, Schema 2
 - configurations: application/vnd.oci.image.config.v1+json,
   application/vnd.docker.container.image.v1+json;
 - layers: application/vnd.oci.image.layer.v1.tar, ...tar+gzip, the nondistributable variants of
-  both, and application/vnd.docker.image.rootfs.diff.tar.gzip (and .foreign.diff.tar.gzip).
+  both, and application/vnd.docker.image.rootfs.diff.tar.gzip (and .foreign.diff.tar.gzip, and
+  the uncompressed .diff.tar that containers/image writes).
   +zstd layers are recognised and reported as unreadable here.
 Schema 1 manifests (deprecated, unsigned digests) are refused. An index entry that is not an
 image (buildx's attestation manifests, platform unknown/unknown) is kept apart from the platforms.
@@ -46,6 +47,9 @@ LAYER_TYPES = {
     "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd": "zstd",
     "application/vnd.docker.image.rootfs.diff.tar.gzip": "gzip",
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": "gzip",
+    # not in Docker's schema 2 text, but written by containers/image for uncompressed layers
+    "application/vnd.docker.image.rootfs.diff.tar": "",
+    "application/vnd.docker.image.rootfs.foreign.diff.tar": "",
 }
 ATTESTATION_KEY = "vnd.docker.reference.type"
 MAX_DOCUMENT = 4 << 20  # no real manifest, index or configuration comes near this
@@ -167,7 +171,7 @@ def parse_index(data: bytes) -> Index:
         platform = _platform(item.get("platform"))
         annotations = descriptor.annotations
         is_image = (
-            descriptor.media_type in MANIFEST_TYPES
+            descriptor.media_type in (*MANIFEST_TYPES, *DOCKER_SCHEMA1)  # schema 1: listed, refused when read
             and ATTESTATION_KEY not in annotations
             and not (platform is not None and platform.os == "unknown" and platform.architecture == "unknown")
         )

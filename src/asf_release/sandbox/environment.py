@@ -191,7 +191,6 @@ class Sandbox:
                 "repository": f"{self.registry.host}/apache/{{short_name}}",
                 "staging_repository": f"{self.registry.host}/{{docker_user}}/{{short_name}}",
                 "prepare_command": "./x.py build -j {jobs} --static",
-                "image_url": "",  # a registry on 127.0.0.1 has no web page: the VOTE names the reference
             },
         }
         lines = ["# Written by the asf-release sandbox: every service points at this machine."]

@@ -117,13 +117,18 @@ class VoteStep(mailing.MessageStep):
         rc = candidate_module.load(ctx, self.version, self._rc)
         image = None
         if rc.image is not None:
-            # Docker Hub's page names a repository without its registry and a digest as sha256-HEX
-            url = profile.fmt(
-                "docker.image_url",
-                repository=rc.image.repository.removeprefix("docker.io/"),
-                version=rc.image.tag or str(self.version),
-                digest=rc.image.digest.replace(":", "-"),
-            )
+            # docker.image_url is the page of Docker Hub's (its repository named without the
+            # registry, the digest as sha256-HEX); an image in another registry has no such page
+            url = ""
+            if "." not in rc.image.repository.split("/", 1)[0] or rc.image.repository.startswith(
+                "docker.io/"
+            ):
+                url = profile.fmt(
+                    "docker.image_url",
+                    repository=rc.image.repository.removeprefix("docker.io/"),
+                    version=rc.image.tag or str(self.version),
+                    digest=rc.image.digest.replace(":", "-"),
+                )
             image = {"reference": rc.image.reference, "url": url}
         body = templates.render(
             profile,

@@ -111,6 +111,17 @@ def test_a_voter_verifies_the_image_and_the_reply_answers_the_docker_lines(image
     assert "[x] Docker image can work well: OK" in done.stdout
 
 
+def test_verify_in_the_checkout_finds_the_image_the_ledger_recorded(imaged: Release) -> None:
+    facts = _facts(imaged.sandbox, "images")
+    done = imaged.cli(
+        "verify", str(imaged.out), "--rc", "1", "--no-build", "--only", "image-platforms", "--json"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (check,) = json.loads(done.stdout)["checks"]
+    assert check["id"] == "image-platforms" and check["status"] == "pass"
+    assert str(facts["digest"])[:19] in check["summary"]
+
+
 def test_dry_run_prints_the_buildah_commands(packaged: Release) -> None:
     done = packaged.cli(
         "images", VERSION, "--rc", "1", "--push", "--builder", "buildah", "--jobs", "3", "--dry-run", "--json"

@@ -133,13 +133,19 @@ def open_image(
     try:
         try:
             raw = registry.manifest(reference)
-        except ToolFailed as error:
-            if not registry.not_found(error):
+        except ExternalError as error:
+            missing = isinstance(error, ToolFailed) and registry.not_found(error)
+            if guessed:  # nobody asked for this image: its absence never stops a verification
+                why = (
+                    "the registry has no such image"
+                    if missing
+                    else f"it could not be read ({error.message.splitlines()[0]})"
+                )
+                facts.absent = f"the profile names {reference}, and {why}"
+                return facts
+            if not missing:
                 raise
-            if guessed:
-                facts.absent = f"the profile names {reference}, and the registry has no such image"
-            else:
-                facts.problem = f"the registry has no image {reference}"
+            facts.problem = f"the registry has no image {reference}"
             return facts
         try:
             facts.digest = oci.digest_of(raw)

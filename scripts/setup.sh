@@ -21,6 +21,13 @@ need bwrap bubblewrap  # isolates the build and tests of an RC (verify): adapter
 # the real servers an RC is listed by (httpd's mod_autoindex, mod_dav_svn): tests/test_real_httpd.py
 command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -e /usr/lib/apache2/modules/mod_dav_svn.so ] || missing+=(libapache2-mod-svn)
+# container images: build (buildah), read and copy (skopeo), run (podman with runc), and a
+# registry for the tests and the demo (docker-registry); no Docker daemon is needed
+need buildah buildah
+need skopeo skopeo
+need podman podman
+need runc runc
+need docker-registry docker-registry
 need python3 python3
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 

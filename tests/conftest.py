@@ -23,7 +23,7 @@ from asf_release.profile import Profile
 from asf_release.sandbox.environment import Sandbox
 
 # fixtures of each area live in their own module
-pytest_plugins = ["tests.release_fixtures"]
+pytest_plugins = ["tests.release_fixtures", "tests.image_fixtures"]
 
 # Hypothesis: every property test bounds its examples; under CI (CI set) the "ci" profile also
 # fixes the seed (derandomize), so a CI run is repeatable and a failure reproduces.

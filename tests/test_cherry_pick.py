@@ -362,6 +362,8 @@ def _step(report: dict[str, object], name: str) -> dict[str, str]:
 
 def test_a_patch_release_waits_for_its_fixes_then_goes_on(repo: Repo) -> None:
     assert run_cli("-C", str(repo.path), "propose", "2.10.2").returncode == 0
+    posted = "https://github.com/apache/kvrocks/discussions/3001"  # the proposal is out: done
+    assert run_cli("-C", str(repo.path), "propose", "2.10.2", "--posted", posted).returncode == 0
     before = _status(repo, "2.10.2")
     picks = _step(before, "cherry-pick")
     assert picks["state"] == "pending" and "1 accepted on unstable to pick (--apply)" in picks["detail"]

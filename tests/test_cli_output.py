@@ -267,6 +267,7 @@ def test_mail_senders_and_subjects_cannot_act_on_the_terminal(tmp_path: Path) ->
 
 def test_status_fits_a_wide_terminal_and_never_wraps_in_a_pipe(sandbox_files: Sandbox) -> None:
     project = str(sandbox_files.project_path)
+    assert run_cli("-C", project, "propose", VERSION).returncode == 0  # says at length it is not sent
     steps = json.loads(run_cli("-C", project, "status", VERSION, "--json").stdout)["steps"]
     longest = max(steps, key=lambda s: len(s["title"]) + len(s["detail"]))
     assert len(longest["title"]) + len(longest["detail"]) > 80  # a row wider than 80 columns
@@ -276,7 +277,7 @@ def test_status_fits_a_wide_terminal_and_never_wraps_in_a_pipe(sandbox_files: Sa
 
     piped = run_cli("-C", project, "status", VERSION, env=_plain_env(COLUMNS="40")).stdout
     assert longest["detail"] in row(piped) and not any(line.endswith(" ") for line in piped.splitlines())
-    wide = in_terminal("-C", project, "status", VERSION, columns=200)
+    wide = in_terminal("-C", project, "status", VERSION, columns=320)
     assert longest["detail"] in row(wide)
     narrow = in_terminal("-C", project, "status", VERSION, columns=80)
     assert longest["detail"] not in row(narrow)  # the test can see wrapping: the wide one had none

@@ -324,6 +324,8 @@ def seed_candidate(ctx: Context, *, with_image: bool = False, rc: int = 1, versi
             {"image": f"rm/kvrocks:{version}", "digest": "sha256:" + "5e" * 32},
             rc=rc,
         )
+    else:  # as `vote --no-image` records it: this candidate has no image, on purpose
+        ctx.ledger.append(version, "images", EventKind.DECISION, {"no_image": True}, rc=rc)
 
 
 # --- a PonyMail server on 127.0.0.1 --------------------------------------------------------------

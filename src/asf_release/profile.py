@@ -182,6 +182,16 @@ class DockerSection:
     license_paths: list[str]
     build_args: list[str]
     image_url: str
+    builder: str
+    runtime: str
+    jobs: int
+    http_proxy: str
+    https_proxy: str
+    prepare_command: str
+    version_command: list[str]
+    smoke_command: list[str]
+    smoke_expect: str
+    smoke_timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "source.checksums": ("sha512", "sha256"),
     "build.isolation": ("auto", "bubblewrap", "none"),
     "release_manager.key_algorithm": ("rsa4096", "rsa3072", "ed25519"),
+    "docker.builder": ("auto", "docker", "buildah"),
+    "docker.runtime": ("auto", "podman", "docker", "none"),
 }
 
 # The range of every whole number, ends included, checked with the other profile errors. A vote
@@ -248,6 +260,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "checks.max_compression_ratio": (1, 1_000_000),
     "checks.max_download_seconds": (1, 7 * 24 * 3600),
     "build.timeout_minutes": (1, 7 * 24 * 60),
+    "docker.jobs": (0, 1024),
+    "docker.smoke_timeout_seconds": (1, 3600),
 }
 
 

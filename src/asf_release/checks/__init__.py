@@ -24,11 +24,23 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "provenance": ("provenance", "check", "the archive equals the tag's tree and git archive"),
     "build": ("build", "check_build", "it builds from source"),
     "tests": ("build", "check_tests", "its tests pass"),
+    # run only when an image is given or known (verify --image, the ledger, the profile)
+    "image-platforms": ("images", "check_platforms", "the image index lists every platform"),
+    "image-licenses": (
+        "images",
+        "check_licenses",
+        "every platform image carries LICENSE, NOTICE and the licenses",
+    ),
+    "image-version": ("images", "check_version", "the image's labels name the version and commit"),
+    "image-runs": ("images", "check_runs", "the image prints its version and answers a smoke test"),
 }
 IDS = tuple(CHECKS)
 # Checks that read the source archive's content (the others need only the files beside it).
-CONTENT = frozenset({"archive", "license", "notice", "headers", "binaries", "provenance", "build", "tests"})
+CONTENT = frozenset(
+    {"archive", "license", "notice", "headers", "binaries", "provenance", "build", "tests", "image-licenses"}
+)
 BUILD = frozenset({"build", "tests"})
+IMAGE = frozenset({"image-platforms", "image-licenses", "image-version", "image-runs"})
 
 
 def function(check_id: str) -> Callable[[OpenedRC], CheckResult]:

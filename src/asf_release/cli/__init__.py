@@ -17,7 +17,18 @@ from types import FrameType
 
 from asf_release.errors import Interrupted
 
-COMMAND_MODULES = ("status", "prepare", "release", "keygen", "vote", "publish", "verify", "project", "demo")
+COMMAND_MODULES = (
+    "status",
+    "prepare",
+    "release",
+    "keygen",
+    "images",
+    "vote",
+    "publish",
+    "verify",
+    "project",
+    "demo",
+)
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

@@ -67,6 +67,18 @@ def verify(
     skip: Annotated[
         list[str] | None, typer.Option("--skip", help="Skip these checks (ids, comma-separated).")
     ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(
+            "--image",
+            help="The candidate's Docker image, as the VOTE names it (tag or digest); default: the "
+            "ledger's or the profile's. Adds image-platforms, -licenses, -version, -runs.",
+        ),
+    ] = None,
+    run_image: Annotated[
+        bool,
+        typer.Option("--run-image/--no-run-image", help="Run the image (podman or docker) in image-runs."),
+    ] = True,
     reply: Annotated[
         bool,
         typer.Option("--reply", help="Print a draft reply to the vote thread (the table goes to stderr)."),
@@ -83,8 +95,10 @@ def verify(
     """Verify a release candidate: the voter's whole checklist in one command.
 
     Checks: artifacts, checksums, signatures, archive, license, notice, headers, binaries,
-    provenance, build, tests. Exit 0 when the verdict is pass; 1 when a check failed (verdict
-    fail) or when every check was skipped (verdict incomplete: nothing was verified).
+    provenance, build, tests; with an image (--image, or the one the ledger or profile names):
+    image-platforms, image-licenses, image-version, image-runs. Exit 0 when the verdict is pass;
+    1 when a check failed (verdict fail) or when every check was skipped (verdict incomplete:
+    nothing was verified).
 
     Example: asf-release verify 2.11.0 --rc 1 --no-build --reply
     """
@@ -103,7 +117,16 @@ def verify(
     if source is None:
         source, rc = _current_candidate(ctx, rc, quiet=json_mode)
     request = VerifyRequest(
-        source=source, rc=rc, keys=keys, git=git, tag=tag, build=build, only=_ids(only), skip=_ids(skip)
+        source=source,
+        rc=rc,
+        keys=keys,
+        git=git,
+        tag=tag,
+        build=build,
+        only=_ids(only),
+        skip=_ids(skip),
+        image=image,
+        run_image=run_image,
     )
     report = run_verify(ctx, request)
     standing = voter_standing(ctx, roster) if reply else None

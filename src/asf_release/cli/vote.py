@@ -83,6 +83,10 @@ def vote(
     rc: Rc = None,
     send: Send = False,
     resend: Resend = False,
+    no_image: Annotated[
+        bool,
+        typer.Option("--no-image", help="This candidate has no Docker image, on purpose (recorded)."),
+    ] = False,
     dry_run: DryRun = False,
     json_mode: Json = False,
 ) -> None:
@@ -99,7 +103,7 @@ def vote(
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
-    step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend)
+    step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend, no_image=no_image)
     result = execute(ctx, step)
     message = None
     if isinstance(result, Plan):

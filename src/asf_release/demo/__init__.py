@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from asf_release.demo import announce, candidate, prepare, publish, vote, website
+from asf_release.demo import announce, candidate, images, prepare, publish, vote, website
 from asf_release.demo.core import DEMO_VERSION, DemoRun, Reporter, Stage, StageResult
 from asf_release.progress import Progress
 from asf_release.sandbox.environment import Sandbox
@@ -47,8 +47,10 @@ def stages() -> list[Stage]:
         ("The effective profile", "asf-release profile", _profile),
         *prepare.stages(version),
         *candidate.stages(version),
+        *images.stages(version),
         *vote.stages(version),
         *publish.stages(version),
+        *images.after_result(version),
         *website.stages(version),
         *announce.stages(version),
         ("Where the release stands", f"asf-release status {version}", _status),

@@ -6,9 +6,9 @@ Each stage calls the library as its command does; run again, each finds its work
 from __future__ import annotations
 
 from asf_release.adapters.svn import join
-from asf_release.demo.core import DemoRun, Stage
+from asf_release.demo.core import DemoRun, Stage, said, voted_files
 from asf_release.steps import keys
-from asf_release.steps.base import Outcome, Plan, execute
+from asf_release.steps.base import execute
 from asf_release.steps.package import PackageStep
 from asf_release.steps.stage import StageStep
 from asf_release.verify import VerifyRequest, verify
@@ -28,12 +28,6 @@ def stages(version: str) -> list[Stage]:
     ]
 
 
-def _said(result: Plan | Outcome) -> list[str]:
-    if isinstance(result, Plan):  # never: the demo does not run dry
-        return [action.summary for action in result.actions]
-    return result.lines
-
-
 def _keys_check(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
@@ -48,7 +42,7 @@ def _keys_check(run: DemoRun) -> list[str]:
 def _keys_add(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
-        return _said(execute(ctx, keys.KeysStep()))
+        return said(execute(ctx, keys.KeysStep()))
     finally:
         ctx.close()
 
@@ -56,7 +50,7 @@ def _keys_add(run: DemoRun) -> list[str]:
 def _package(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
-        return _said(execute(ctx, PackageStep(run.version, run.rc)))
+        return said(execute(ctx, PackageStep(run.version, run.rc)))
     finally:
         ctx.close()
 
@@ -64,7 +58,7 @@ def _package(run: DemoRun) -> list[str]:
 def _stage(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
-        return _said(execute(ctx, StageStep(run.version, run.rc)))
+        return said(execute(ctx, StageStep(run.version, run.rc)))
     finally:
         ctx.close()
 
@@ -73,11 +67,8 @@ def _verify(run: DemoRun) -> list[str]:
     """What a PMC member runs: the staged directory, KEYS from dist/release, and the build."""
     ctx = run.context()
     try:
-        source = join(ctx.profile.dist.dev_url, ctx.names.staging_directory(run.version, run.rc))
-        if ctx.svn.ls(source) is None:  # published on an earlier run: the voted files are the release now
-            source = join(ctx.profile.dist.release_url, ctx.names.release_directory(run.version))
         request = VerifyRequest(
-            source=source,
+            source=voted_files(ctx, run),
             keys=join(ctx.profile.dist.release_url, keys.KEYS_FILE),
             build=True,
         )

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from asf_release.adapters.svn import join
 from asf_release.context import Context
 from asf_release.progress import Progress
 from asf_release.sandbox.environment import Sandbox
+from asf_release.steps.base import Outcome, Plan
 from asf_release.version import Version
 
 DEMO_VERSION = Version(2, 11, 0)
@@ -53,3 +55,19 @@ class DemoRun:
 
 
 Stage = tuple[str, str, Callable[[DemoRun], list[str]]]
+
+
+def said(result: Plan | Outcome) -> list[str]:
+    """What a step said, as its command prints it (an Outcome that changed nothing says
+    "already done" once); the demo never runs dry."""
+    assert isinstance(result, Outcome)
+    return result.lines
+
+
+def voted_files(ctx: Context, run: DemoRun) -> str:
+    """Where a voter finds the candidate's files: its directory on dist/dev, or, once an earlier
+    run published it, the release directory it moved to."""
+    staged = join(ctx.profile.dist.dev_url, ctx.names.staging_directory(run.version, run.rc))
+    if ctx.svn.ls(staged) is None:
+        return join(ctx.profile.dist.release_url, ctx.names.release_directory(run.version))
+    return staged

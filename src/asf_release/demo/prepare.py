@@ -6,10 +6,10 @@ work done (the proposal sent, the branch pushed, the decisions recorded, the pic
 
 from __future__ import annotations
 
-from asf_release.demo.core import DemoRun, Stage
+from asf_release.demo.core import DemoRun, Stage, said
 from asf_release.sandbox import sample_project
 from asf_release.steps import worklist
-from asf_release.steps.base import Outcome, Plan, execute
+from asf_release.steps.base import Outcome, execute
 from asf_release.steps.branch import BranchStep
 from asf_release.steps.cherry_pick import CherryPickConflict, CherryPickStep
 from asf_release.steps.conventional import Group
@@ -41,21 +41,16 @@ def stages(version: str) -> list[Stage]:
     ]
 
 
-def _said(result: Plan | Outcome) -> list[str]:
-    assert isinstance(result, Outcome)  # the demo never runs dry
-    return result.lines  # an Outcome that changed nothing already says "already done"
-
-
 def _propose(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
         draft = ProposeStep(run.version, fmt="email")
         written = execute(ctx, draft)
-        lines = _said(written)
+        lines = said(written)
         assert isinstance(written, Outcome)
         if not written.changed:  # the proposal went out on an earlier run; today's would differ
             sent = execute(ctx, ProposeStep(run.version, send=True))
-            return lines if not isinstance(sent, Outcome) or not sent.changed else [*lines, *_said(sent)]
+            return lines if not isinstance(sent, Outcome) or not sent.changed else [*lines, *said(sent)]
         proposal = draft.proposal
         assert proposal is not None
         line = proposal.line
@@ -72,7 +67,7 @@ def _propose(run: DemoRun) -> list[str]:
                 f"  Already released in {release}: " + ", ".join(_number(e.commit.subject) for e in shipped)
             )
             lines += [f"    {_number(e.commit.subject)} {e.note}" for e in shipped]
-        lines += _said(execute(ctx, ProposeStep(run.version, send=True)))
+        lines += said(execute(ctx, ProposeStep(run.version, send=True)))
         lines.append(f"the sandbox's mail server holds {len(run.sandbox.mail.messages())} message(s)")
         return lines
     finally:
@@ -83,7 +78,7 @@ def _branch(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
         outcome = execute(ctx, BranchStep(run.version, push=True))
-        lines = _said(outcome)
+        lines = said(outcome)
         if isinstance(outcome, Outcome) and outcome.changed:  # unchanged, the outcome said it already
             lines.append(BranchStep(run.version).done(ctx).detail)
         return lines
@@ -121,7 +116,7 @@ def _apply(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
         try:
-            lines = _said(execute(ctx, CherryPickStep(run.version)))
+            lines = said(execute(ctx, CherryPickStep(run.version)))
         except CherryPickConflict as conflict:
             lines = [f"stopped: {conflict.message}", f"hint: {conflict.hint}"]
         branch = ctx.names.release_branch(run.version)

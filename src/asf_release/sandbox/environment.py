@@ -19,7 +19,13 @@ from asf_release.adapters.svn import PASSWORD_ENV as SVN_PASSWORD_ENV
 from asf_release.profile import Profile
 from asf_release.sandbox import previous, sample_project, website
 from asf_release.sandbox.sample_project import SampleProject
-from asf_release.sandbox.services import MailCapture, SvnServer, roster_json
+from asf_release.sandbox.services import (
+    MailCapture,
+    RegistryServer,
+    SvnServer,
+    container_settings,
+    roster_json,
+)
 from asf_release.sandbox.web import WebStandIn
 from asf_release.version import Names
 
@@ -70,6 +76,8 @@ class Sandbox:
         self.website_path = self.base / "website.git"
         self.web = WebStandIn(self.svn.repository, short, self.origin_path)
         self.mail = MailCapture(self.mbox, user=RELEASE_MANAGER.uid, password="sandbox-mail")
+        self.registry = RegistryServer(self.base / "registry")
+        self.containers = self.base / "containers"
         self.project: SampleProject | None = None
         self.rm_fingerprint = ""
 
@@ -146,12 +154,19 @@ class Sandbox:
         self.svn.start(int(state.get("svn_port", 0)))
         self.mail.start(int(state.get("smtp_port", 0)))
         self.web.start(int(state.get("web_port", 0)))
-        state.update(svn_port=str(self.svn.port), smtp_port=str(self.mail.port), web_port=str(self.web.port))
+        self.registry.start(int(state.get("registry_port", 0)))
+        state.update(
+            svn_port=str(self.svn.port),
+            smtp_port=str(self.mail.port),
+            web_port=str(self.web.port),
+            registry_port=str(self.registry.port),
+        )
         self._save(state)
         self.user_config.write_text(self._user_config())
 
     def stop(self) -> None:
         self.web.stop()
+        self.registry.stop()
         self.mail.stop()
         self.svn.stop()
         stop_agent(self.gnupg)
@@ -172,6 +187,7 @@ class Sandbox:
             "GNUPGHOME": str(self.gnupg),
             SVN_PASSWORD_ENV: self.svn.password,
             SMTP_PASSWORD_ENV: self.mail.password,
+            **container_settings(self.containers),
         }
 
     def load_profile(self) -> Profile:
@@ -211,6 +227,11 @@ class Sandbox:
             "mail": {"list_archive_url": f"{self.web.url}/lists/dev"},
             "website": {"repository_url": str(self.website_path)},
             "build": {"required_tools": ["python3", "g++"]},
+            "docker": {
+                "repository": f"{self.registry.host}/apache/{{short_name}}",
+                "staging_repository": f"{self.registry.host}/{{docker_user}}/{{short_name}}",
+                "prepare_command": "./x.py build -j {jobs} --static",
+            },
         }
         lines = ["# Written by the asf-release sandbox: every service points at this machine."]
         for section, items in values.items():

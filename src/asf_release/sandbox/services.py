@@ -309,3 +309,91 @@ def roster_json(committee: str, display_name: str, members: Sequence[tuple[str, 
             }
         },
     }
+
+
+class RegistryServer:
+    """An OCI distribution registry (Debian's docker-registry) on 127.0.0.1, storing in root/data.
+
+    Plain HTTP: asf-release talks to a registry without TLS only on the loopback address."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def host(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def start(self, port: int = 0) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.port = port if port and port_is_free(port) else free_port()
+        config = self.root / "config.yml"
+        config.write_text(
+            "version: 0.1\n"
+            "log:\n  level: error\n  accesslog:\n    disabled: true\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {self.root / 'data'}\n  delete:\n    enabled: true\n"
+            f"http:\n  addr: {LOOPBACK}:{self.port}\n"
+        )
+        log = (self.root / "registry.log").open("ab")
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv
+                [_registry_binary(), "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL
+            )
+        finally:
+            log.close()
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+        self._process = None
+
+    def __enter__(self) -> RegistryServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _registry_binary() -> str:
+    import shutil
+
+    for name in ("docker-registry", "registry"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ExternalError(
+        "no OCI registry server (docker-registry) is installed",
+        "install it: apt-get install docker-registry (scripts/setup.sh does)",
+    )
+
+
+def container_settings(root: Path) -> dict[str, str]:
+    """The environment that keeps buildah, podman and skopeo inside root: their own storage
+    (vfs, which works in any container), engine settings and registries file, never the
+    person's ~/.local/share/containers."""
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    storage, conf, registries = root / "storage.conf", root / "containers.conf", root / "registries.conf"
+    storage.write_text(
+        f'[storage]\ndriver = "vfs"\ngraphroot = "{root / "storage"}"\nrunroot = "{root / "run"}"\n'
+    )
+    # the default ulimits are refused inside a container; runc and cgroupfs work everywhere
+    conf.write_text(
+        "[containers]\ndefault_ulimits = []\n\n"
+        f'[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\n'
+        f'tmp_dir = "{root / "tmp"}"\n'
+    )
+    registries.write_text("unqualified-search-registries = []\n")
+    auth = root / "auth.json"  # no login of the person's is ever read or written
+    if not auth.exists():
+        auth.write_text('{"auths": {}}\n')
+    return {
+        "CONTAINERS_STORAGE_CONF": str(storage),
+        "CONTAINERS_CONF": str(conf),
+        "CONTAINERS_REGISTRIES_CONF": str(registries),
+        "REGISTRY_AUTH_FILE": str(root / "auth.json"),
+        "TMPDIR": str(root / "tmp"),
+    }

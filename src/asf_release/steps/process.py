@@ -5,7 +5,6 @@ Each entry is either automated (a Step factory) or manual (what to do by hand, f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,8 +83,10 @@ def _registry() -> list[StepSpec]:
     from asf_release.steps.announce import AnnounceStep
     from asf_release.steps.branch import BranchStep
     from asf_release.steps.cherry_pick import CherryPickStep
+    from asf_release.steps.images import ImagesStep
     from asf_release.steps.keys import KeysStep
     from asf_release.steps.package import PackageStep
+    from asf_release.steps.promote import PromoteStep
     from asf_release.steps.propose import ProposeStep
     from asf_release.steps.publish import PublishStep
     from asf_release.steps.result import ResultStep
@@ -140,6 +141,8 @@ def _registry() -> list[StepSpec]:
             "images",
             "Candidate Docker images",
             "build and push the images for every platform to your own repository",
+            requires=("package",),
+            factory=lambda version, rc: ImagesStep(version, rc, push=True),
         ),
         StepSpec(
             "vote",
@@ -170,7 +173,11 @@ def _registry() -> list[StepSpec]:
             factory=PublishStep,
         ),
         StepSpec(
-            "publish-images", "Publish Docker images", "copy the voted images to the project's repository"
+            "promote",
+            "Promote the voted images",
+            "copy the voted image index, by digest, to the project's repository",
+            requires=("result",),
+            factory=PromoteStep,
         ),
         StepSpec(
             "website",
@@ -268,40 +275,5 @@ def _step_status(
 
 
 def command_of(ctx: Context, spec: StepSpec, version: Version, rc: int) -> str:
-    """The command line that does the step: asf-release's, else the plain tool's, filled in."""
-    if spec.factory is not None:
-        return spec.factory(version, rc).command()
-    by_hand = _BY_HAND.get(spec.name)
-    return by_hand(ctx, version) if by_hand else ""
-
-
-def _images_by_hand(ctx: Context, version: Version) -> str:
-    docker = ctx.profile.docker
-    user = ctx.profile.release_manager.docker_user or "YOUR_DOCKERHUB_USER"
-    repository = ctx.profile.fmt("docker.staging_repository", docker_user=user)
-    jobs = os.cpu_count() or 1
-    argv = ["docker", "buildx", "build", "--platform", ",".join(docker.platforms)]
-    for tag in ctx.profile.fmt_list("docker.tags", **version.placeholders()):
-        argv += ["--tag", f"{repository}:{tag}"]
-    argv += ["--file", docker.dockerfile, ".", "--output", "type=registry"]
-    for build_arg in ctx.profile.fmt_list("docker.build_args", jobs=jobs):
-        argv += ["--build-arg", build_arg]
-    return " ".join(argv)
-
-
-def _promote_by_hand(ctx: Context, version: Version) -> str:
-    user = ctx.profile.release_manager.docker_user or "YOUR_DOCKERHUB_USER"
-    staging = ctx.profile.fmt("docker.staging_repository", docker_user=user)
-    target = ctx.profile.docker.repository
-    return " && ".join(
-        f"docker buildx imagetools create -t {target}:{tag} {staging}:{tag}"
-        for tag in ctx.profile.fmt_list("docker.tags", **version.placeholders())
-    )
-
-
-# Steps not automated yet, by name: the command a release manager types instead.
-_BY_HAND: dict[str, Callable[[Context, Version], str]] = {
-    "images": _images_by_hand,
-    "publish-images": _promote_by_hand,
-    "promote": _promote_by_hand,
-}
+    """The command line that does the step; every step of the process is automated."""
+    return spec.factory(version, rc).command() if spec.factory is not None else ""

@@ -19,6 +19,7 @@ from asf_release.mailtext import Head
 from asf_release.steps import candidate as candidate_module
 from asf_release.steps import mailing
 from asf_release.steps.base import Action, Check, Outcome, Plan, State
+from asf_release.version import Version
 
 
 class VoteStep(mailing.MessageStep):
@@ -26,12 +27,27 @@ class VoteStep(mailing.MessageStep):
     title = "Call the vote"
     subject_key = "mail.vote_subject"
 
+    def __init__(
+        self,
+        version: Version,
+        rc: int | None = None,
+        *,
+        send: bool = False,
+        resend: bool = False,
+        no_image: bool = False,
+    ) -> None:
+        super().__init__(version, rc, send=send, resend=resend)
+        self.no_image = no_image  # the release manager says this candidate has no image
+
     # --- plan / run / done --------------------------------------------------------------------
     def plan(self, ctx: Context) -> Plan:
         state = mailing.mail_state(ctx, self)
         if state.sent_at is not None:
             return Plan(self.name, [], [f"the [VOTE] message was sent {_when(state.sent_at)}"])
         candidate_module.load(ctx, self.version, self._rc)  # refuses, naming the command, when facts lack
+        from asf_release.steps.images import require_for_vote
+
+        require_for_vote(ctx, self.version, self._rc, self.no_image)
         path = ctx.outbox / f"{self.stem}.eml"
         actions = [Action(f"write the [VOTE] message '{self.subject(ctx)}' to {path}")]
         if self.send:
@@ -40,6 +56,10 @@ class VoteStep(mailing.MessageStep):
         return Plan(self.name, actions, notes)
 
     def run(self, ctx: Context) -> Outcome:
+        if self.no_image:
+            from asf_release.steps.images import say_no_image
+
+            say_no_image(ctx, self.version, self._rc)
         found = self._adopt(ctx) if self.send else None
         if found is not None:
             return found
@@ -60,6 +80,7 @@ class VoteStep(mailing.MessageStep):
             "to": ctx.profile.mail.dev_list,
             "file": str(delivery.file) if delivery.file else "",
             "sent": delivery.sent,
+            **_image_facts(ctx, self.version, self._rc),
         }
         if delivery.sent and delivery.sent_at:
             facts["start"] = delivery.sent_at.isoformat()
@@ -99,12 +120,18 @@ class VoteStep(mailing.MessageStep):
         rc = candidate_module.load(ctx, self.version, self._rc)
         image = None
         if rc.image is not None:
-            url = profile.fmt(
-                "docker.image_url",
-                repository=rc.image.repository,
-                version=rc.image.tag or str(self.version),
-                digest=rc.image.digest.replace(":", "-"),
-            )
+            # docker.image_url is the page of Docker Hub's (its repository named without the
+            # registry, the digest as sha256-HEX); an image in another registry has no such page
+            url = ""
+            if "." not in rc.image.repository.split("/", 1)[0] or rc.image.repository.startswith(
+                "docker.io/"
+            ):
+                url = profile.fmt(
+                    "docker.image_url",
+                    repository=rc.image.repository.removeprefix("docker.io/"),
+                    version=rc.image.tag or str(self.version),
+                    digest=rc.image.digest.replace(":", "-"),
+                )
             image = {"reference": rc.image.reference, "url": url}
         body = templates.render(
             profile,
@@ -181,6 +208,12 @@ class VoteStep(mailing.MessageStep):
             True,
             [f"Message-ID {found.message_id}"],
         )
+
+
+def _image_facts(ctx: Context, version: Version, rc: int) -> dict[str, str]:
+    """The image the message names, kept with the vote: promote copies exactly this digest."""
+    image = candidate_module.load(ctx, version, rc).image
+    return {"image": image.reference, "image_digest": image.digest} if image else {}
 
 
 def _rule_words(ctx: Context) -> str:

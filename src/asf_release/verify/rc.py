@@ -13,6 +13,7 @@ from pathlib import Path
 from asf_release.adapters.gpg import Gpg, Key, Signature, VerifyFeed, is_armored
 from asf_release.profile import Profile
 from asf_release.progress import NoProgress, Progress, ProgressTask
+from asf_release.verify.image import ImageFacts
 from asf_release.verify.scan import ArchiveScan, FilePump, ScanOptions, scan
 from asf_release.verify.sources import Located
 from asf_release.verify.tarstream import ARCHIVE_SUFFIXES, Limits
@@ -57,6 +58,7 @@ class OpenedRC:
     logs: Path | None = None  # where build and test logs go
     build: bool = False  # run the build and test commands
     outcomes: dict[str, bool] = field(default_factory=dict)  # build -> succeeded, for tests
+    image: ImageFacts | None = None  # the candidate's image, when one is given or known
 
     @property
     def names(self) -> Names:

@@ -26,9 +26,9 @@ CHECKLIST: list[tuple[str, tuple[str, ...]]] = [
     ("Can compile from source", ("build",)),
     ("All Tests Passed", ("tests",)),
     ("The archive opens safely and matches the git tag", ("archive", "provenance")),
-    ("Docker image with right version", ()),
-    ("Docker image contains license files", ()),
-    ("Docker image can work well", ()),
+    ("Docker image with right version", ("image-version",)),
+    ("Docker image contains license files", ("image-licenses",)),
+    ("Docker image can work well", ("image-platforms", "image-runs")),
 ]
 
 
@@ -46,6 +46,8 @@ def items(report: Report) -> list[Item]:
         ran = [r for r in results if r.status is not Status.SKIP]
         if not ids:
             out.append(Item(" ", title, "not checked by asf-release verify"))
+        elif not results and all(i.startswith("image-") for i in ids):
+            out.append(Item(" ", title, "not checked: no image given (verify --image REF)"))
         elif not ran:
             reasons = "; ".join(r.summary for r in results) or "not selected"
             out.append(Item(" ", title, f"not checked ({reasons})"))

@@ -16,6 +16,7 @@ from asf_release.adapters import http
 from asf_release.adapters.git import Git, is_git_directory, is_repository
 from asf_release.context import Context
 from asf_release.errors import ReleaseError, UsageError
+from asf_release.verify import image_source as images_of
 from asf_release.verify import rc as rc_module
 from asf_release.verify import sources
 from asf_release.verify.model import CheckResult, Report
@@ -39,6 +40,8 @@ class VerifyRequest:
     build: bool = True
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    image: str | None = None  # an image reference (tag or digest); default: the ledger's, the profile's
+    run_image: bool = True  # run the image where a container runtime can
 
 
 def selected_checks(request: VerifyRequest) -> list[str]:
@@ -108,6 +111,11 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
     rc_module.read_sidecars(opened)
     if opened.build:
         opened.logs = _logs_dir(ctx, version, rc_number)
+    image_reference = (
+        images_of.reference(ctx, request.image, version, rc_number) if set(chosen) & checks.IMAGE else None
+    )
+    if image_reference is None:
+        chosen = [c for c in chosen if c not in checks.IMAGE]
     label = str(version) if version else rc_module.version_label(opened.source_artifact or "")
     report = Report(label, rc_number, located.origin, tag=tag, profile=ctx.profile.name)
     with ExitStack() as stack:
@@ -129,6 +137,8 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
             extract=opened.build,
             progress=ctx.progress,
         )
+        if image_reference is not None:
+            opened.image = images_of.open_for_verify(ctx, opened, image_reference, run=request.run_image)
         for check_id in chosen:
             if check_id in checks.BUILD and not request.build:
                 result = CheckResult.skipped(check_id, "--no-build was given")

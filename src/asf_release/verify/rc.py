@@ -23,7 +23,18 @@ FORBIDDEN_SUFFIXES = (".md5", ".sha1", ".sha")
 SIDECAR_SUFFIXES = SIGNATURE_SUFFIXES + CHECKSUM_SUFFIXES + FORBIDDEN_SUFFIXES
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 MAX_SIDECAR = 1 << 20
-ROOT_TEXTS = ("LICENSE", "NOTICE")
+# LICENSE and NOTICE under the names projects give them; the files projects keep their header
+# rules in (license-eye, RAT, hawkeye), at the root or at any depth
+ROOT_TEXTS = tuple(f"{name}{ext}" for name in ("LICENSE", "NOTICE") for ext in ("", ".txt", ".md"))
+RULE_FILES = ("licenserc.toml", ".gitignore")
+RULE_NAMES = (
+    ".licenserc.yaml",
+    ".licenserc.yml",
+    "pom.xml",
+    ".rat-excludes",
+    "rat-excludes.txt",
+    "rat_exclude_files.txt",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class OpenedRC:
     logs: Path | None = None  # where build and test logs go
     build: bool = False  # run the build and test commands
     outcomes: dict[str, bool] = field(default_factory=dict)  # build -> succeeded, for tests
+    released: date | None = None  # the release's date, once looked up (checks.common.release_date)
 
     @property
     def names(self) -> Names:
@@ -114,7 +126,7 @@ def stream(
     """The one pass: each artifact is read once, hashed, fed to gpg for each of its armored
     signatures, and (the source archive) unpacked and judged."""
     top = rc.top_directory
-    keep = [*ROOT_TEXTS, *rc.profile.checks.header_configs]
+    keep = [*ROOT_TEXTS, *RULE_FILES, *rc.profile.checks.header_configs]
     for artifact in rc.artifacts:
         with ExitStack() as stack:
             feeds: dict[str, VerifyFeed] = {}
@@ -132,6 +144,7 @@ def stream(
                     blobs=blobs,
                     extract_to=rc.work / "tree" if extract else None,
                     keep=frozenset(keep),
+                    keep_names=frozenset(RULE_NAMES),
                     spool_dir=rc.work,
                 )
                 rc.archive = scan(artifact, pump.chunks(), options)

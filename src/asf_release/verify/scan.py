@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asf_release.policy import licenseye, recognize, sniff
+from asf_release.policy.recognize import Grant
 from asf_release.verify import content
 from asf_release.verify.model import Finding, fail, warn
 from asf_release.verify.tarstream import ArchiveStop, Inflater, Limits, Member, TarReader
@@ -39,8 +41,9 @@ class FileFacts:
     kind: str  # content.COMPILED, content.DATA, content.TEXT
     what: str
     blob: str | None = None  # git blob id, when provenance is checked
-    header: int | None = None  # where the ASF header starts in the normalized head
-    licenses: tuple[str, ...] = ()
+    header: int | None = None  # where the ASF header starts in the normalised file (license-eye's way)
+    grant: Grant | None = None  # the license the file's head grants, when it grants one
+    sniffed_text: bool = False  # license-eye reads it: Go's DetectContentType calls it text
 
 
 @dataclass
@@ -59,6 +62,7 @@ class ArchiveScan:
     unpacked: int = 0
     compressed: int = 0
     commit: str | None = None  # the commit id git archive records in the pax global header
+    newest: int = 0  # the newest member's mtime (seconds), when the archive reader gives mtimes
     extracted: Path | None = None  # the top directory on disk, when extracted
 
 
@@ -69,6 +73,7 @@ class ScanOptions:
     blobs: bool = True
     extract_to: Path | None = None
     keep: frozenset[str] = frozenset()  # paths under top whose content is kept
+    keep_names: frozenset[str] = frozenset()  # file names kept at any depth (pom.xml, .licenserc.yaml)
     spool_dir: Path | None = None
 
 
@@ -252,6 +257,9 @@ class _Scanner:
             # check reports a wrong name; the content is still judged)
             self.scan.top = parts[0]
         self.scan.tops[parts[0]] = self.scan.tops.get(parts[0], 0) + 1
+        mtime = getattr(member, "mtime", 0)  # given by archive readers that know it
+        if isinstance(mtime, int) and mtime > self.scan.newest:
+            self.scan.newest = mtime
         path = "/".join(parts)
         if path in self.seen:
             self.problem(shown, "this name appears twice in the archive", "the second copy is not unpacked")
@@ -320,7 +328,9 @@ class _Scanner:
     def file(self, parts: list[str], rel: str, member: Member, reader: TarReader) -> None:
         options = self.options
         blob = hashlib.sha1(b"blob %d\0" % member.size) if options.blobs else None
-        keep = rel in options.keep and member.size <= MAX_KEPT_TEXT
+        keep = (
+            rel in options.keep or rel.rsplit("/", 1)[-1] in options.keep_names
+        ) and member.size <= MAX_KEPT_TEXT
         kept: list[bytes] = []
         head = b""
         spool: tempfile.SpooledTemporaryFile[bytes] | None = None
@@ -353,8 +363,9 @@ class _Scanner:
         if spool is not None:
             facts.kind, facts.what = _inspect_zip(spool)
         elif kind.kind == content.TEXT:
-            facts.header = content.asf_header_position(head)
-            facts.licenses = content.other_licenses(head)
+            facts.header = licenseye.asf_header_position(head)
+            facts.grant = recognize.grant(head)
+            facts.sniffed_text = sniff.is_text(head)
         if keep:
             self.scan.texts[rel] = b"".join(kept)
         self.scan.files[rel] = facts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from asf_release.adapters.git import Git, is_repository
+from asf_release.adapters.git import Git
 from asf_release.errors import ReleaseError
 from asf_release.verify.model import CheckResult, Finding, Level, fail
 from asf_release.verify.rc import OpenedRC
@@ -66,9 +66,9 @@ def _tag_date(rc: OpenedRC) -> date | None:
     if not rc.tag or not location or "://" in location:
         return None
     path = Path(location).expanduser()
-    if not path.is_dir() or not is_repository(path):
+    if not path.is_dir():
         return None
-    try:
+    try:  # a clone or a bare repository: git log reads both
         commits = Git(path).log(rc.tag, "-1")
     except ReleaseError:
         return None

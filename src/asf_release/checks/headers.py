@@ -15,6 +15,7 @@ COPYING*, licenses/...) are documentation and grant nothing. One finding per fil
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,8 +30,26 @@ from asf_release.verify.rc import OpenedRC
 from asf_release.verify.scan import ArchiveScan, FileFacts, heads
 
 ID = "headers"
-FULL_READ = 1 << 20  # bytes of a file read when it must be judged in full (license-eye reads it all)
+# A file the quick look could not clear is read again: up to FULL_READ bytes (license-eye reads
+# whole files; a pattern may match anywhere), of which the first HEADER_READ are searched for the
+# expected header (it must start within the threshold: near the top).
+FULL_READ = 256 << 10
+HEADER_READ = 64 << 10
 EXAMPLES = 5  # file names shown per directory in the default rule's warnings
+
+
+class Reading:
+    """A file read again: its first bytes, normalised on demand (license-eye's normalisation costs
+    about a millisecond per kilobyte, so only what a rule needs is normalised)."""
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+        self._normalized: dict[int, str] = {}
+
+    def normalized(self, size: int) -> str:
+        if size not in self._normalized:
+            self._normalized[size] = normalize.normalize(normalize.decode(self.head[:size]))
+        return self._normalized[size]
 
 
 @dataclass(frozen=True)
@@ -39,7 +58,7 @@ class Need:
 
     describe: str  # "the ASF header (.licenserc.yaml, section 1)"
     quick: Callable[[FileFacts], bool]  # True when the scan's facts already show it is there
-    full: Callable[[str, bytes], bool]  # judged on the normalised whole file and its raw head
+    full: Callable[[Reading], bool]  # judged on the file read again
 
 
 @dataclass
@@ -51,6 +70,7 @@ class Scheme:
     needs: Callable[[str, FileFacts], list[Need]]
     leaves_out: Callable[[str], bool]
     problems: list[Finding] = field(default_factory=list)
+    missing: Level = Level.FAIL  # a covered file without its header: fail, or warn when not provable
 
     @property
     def owned(self) -> bool:
@@ -113,21 +133,37 @@ def _rule_need(rule: licenseye.Rule, config: licenseye.Config) -> Need:
     def quick(facts: FileFacts) -> bool:
         return rule.asf and facts.header is not None and facts.header < rule.threshold
 
-    return Need(f"{rule.describe} ({where})", quick, lambda normalized, _head: rule.satisfied(normalized))
+    def full(reading: Reading) -> bool:
+        # license-eye's satisfy(): the expected header decides when it is found; else the pattern
+        if rule.expected.strip():
+            text = reading.normalized(HEADER_READ)
+            index = text.find(rule.expected)
+            if index >= 0:
+                return normalize.byte_offset(text, index) < rule.threshold
+        return rule.pattern is not None and rule.pattern.search(reading.normalized(FULL_READ)) is not None
+
+    return Need(f"{rule.describe} ({where})", quick, full)
 
 
 def _any_header(facts: FileFacts) -> bool:
     return facts.header is not None or (facts.grant is not None and not facts.grant.judgement.problem)
 
 
-_APACHE_GRANTS = ("licensed under the apache license", "the asf licenses this file", "licensed to the asf")
+_APACHE_GRANT = re.compile(
+    rb"licensed\s+under\s+the\s+apache\s+license|the\s+asf\s+licenses\s+this\s+file"
+    rb"|licensed\s+to\s+(?:the\s+)?apache\s+software\s+foundation",
+    re.IGNORECASE,
+)
 
 
-def _full_any_header(rat: bool) -> Callable[[str, bytes], bool]:
-    def judge(normalized: str, head: bytes) -> bool:
-        if licenseye.asf_header() in normalized or any(phrase in normalized for phrase in _APACHE_GRANTS):
+def _full_any_header(rat: bool) -> Callable[[Reading], bool]:
+    """Some license header in the file's first HEADER_READ bytes (RAT also accepts generated files)."""
+
+    def judge(reading: Reading) -> bool:
+        head = reading.head[:HEADER_READ]
+        if _APACHE_GRANT.search(head) or licenseye.asf_header_position(head) is not None:
             return True
-        if recognize.grant(head) is not None:
+        if recognize.grant(head, HEADER_READ) is not None:
             return True
         return rat and projectrules.is_generated(head)
 
@@ -139,10 +175,11 @@ def _exclusions_scheme(rules: projectrules.Exclusions) -> Scheme:
     need = Need("a license header", _any_header, _full_any_header(rat))
 
     def needs(path: str, facts: FileFacts) -> list[Need]:
-        return [need] if facts.kind == content.TEXT and rules.checks(path) else []
+        return [need] if facts.kind == content.TEXT and facts.size > 0 and rules.checks(path) else []
 
     problems = [warn(path, problem) for path, problem in rules.problems]
-    return Scheme(rules.kind, rules.sources, needs, rules.excludes, problems)
+    level = Level.FAIL if rules.decisive else Level.WARN
+    return Scheme(rules.kind, rules.sources, needs, rules.excludes, problems, level)
 
 
 def _rat_or_hawkeye(scan: ArchiveScan) -> Scheme | None:
@@ -157,7 +194,9 @@ def _rat_or_hawkeye(scan: ArchiveScan) -> Scheme | None:
         if path.rsplit("/", 1)[-1] in projectrules.RAT_EXCLUDE_FILES:
             projectrules.rat_exclude_file(texts[path], path, rat)
     poms = {path: text for path, text in texts.items() if path.rsplit("/", 1)[-1] == "pom.xml"}
-    projectrules.rat_from_poms(poms, gitignore, rat)
+    excludes_files = bool(rat.sources)
+    if projectrules.rat_from_poms(poms, gitignore, rat) and not excludes_files:
+        rat.decisive = False  # only the Maven plugin: which modules it reaches is not modelled
     return _exclusions_scheme(rat) if rat.sources else None
 
 
@@ -165,7 +204,8 @@ def _default() -> Scheme:
     need = Need("a license header", _any_header, _full_any_header(rat=True))
 
     def needs(path: str, facts: FileFacts) -> list[Need]:
-        return [need] if facts.kind == content.TEXT and projectrules.is_default_source(path) else []
+        wanted = facts.kind == content.TEXT and facts.size > 0  # an empty file has nothing to license
+        return [need] if wanted and projectrules.is_default_source(path) else []
 
     return Scheme("default", [], needs, lambda _path: False)
 
@@ -203,8 +243,8 @@ def _judge_in_full(rc: OpenedRC, scan: ArchiveScan, pending: dict[str, list[Need
     seen: set[str] = set()
     for path, head in heads(rc.path(scan.name), scan.top, rc.limits(), pending.__contains__, FULL_READ):
         seen.add(path)
-        normalized = normalize.normalize(normalize.decode(head))
-        unmet = [need for need in pending[path] if not need.full(normalized, head)]
+        reading = Reading(head)
+        unmet = [need for need in pending[path] if not need.full(reading)]
         if unmet:
             missing[path] = unmet
     for path in pending.keys() - seen:  # not read again (the archive changed?): judged on the quick look
@@ -225,14 +265,13 @@ def _file_findings(scan: ArchiveScan, scheme: Scheme, missing: dict[str, list[Ne
             if judged is not None and judged.level is Level.FAIL:
                 findings.append(judged)
             else:
-                findings.append(
-                    fail(
-                        path,
-                        f"lacks {needs[0].describe}{carried}",
-                        "add the header; if the file is not the project's own, leave it out of the header "
-                        "rule and name its license in LICENSE",
-                    )
+                hint = (
+                    "add the header; if the file is not the project's own, leave it out of the header "
+                    "rule and name its license in LICENSE"
                 )
+                if scheme.missing is not Level.FAIL:
+                    hint += f" (a warning: whether {scheme.kind} as {', '.join(scheme.sources)} reaches it is not known)"
+                findings.append(Finding(path, f"lacks {needs[0].describe}{carried}", hint, scheme.missing))
         elif needs:
             undecided[path.rsplit("/", 1)[0] if "/" in path else "."].append(path.rsplit("/", 1)[-1])
             if judged is not None and judged.level is Level.FAIL:

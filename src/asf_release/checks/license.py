@@ -16,7 +16,8 @@ from functools import cache
 
 from asf_release import data
 from asf_release.checks.common import root_text
-from asf_release.verify.model import CheckResult, Finding, fail
+from asf_release.policy import recognize
+from asf_release.verify.model import CheckResult, Finding, fail, warn
 from asf_release.verify.rc import OpenedRC
 from asf_release.verify.scan import ArchiveScan
 
@@ -113,8 +114,21 @@ def _missing_references(name: str, text: str, scan: ArchiveScan) -> list[Finding
         if path in seen or path.split("/", 1)[0] not in roots:
             continue
         seen.add(path)
-        if not _exists(path.rstrip("/"), scan):
-            findings.append(fail(path, f"{name} points to this file, which is not in the archive"))
+        if _exists(path.rstrip("/"), scan):
+            continue
+        if recognize.is_license_text(path):  # a license text LICENSE relies on is not shipped
+            findings.append(fail(path, f"{name} points to this license text, which is not in the archive"))
+            continue
+        # a third-party file listed by a path that is no longer right: the listing is stale
+        same_name = sorted(p for p in scan.files if p.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1])
+        elsewhere = f" (a file of that name is at {same_name[0]})" if same_name else ""
+        findings.append(
+            warn(
+                path,
+                f"{name} lists this file, which is not in the archive{elsewhere}",
+                f"bring the path in {name} up to date",
+            )
+        )
     return findings
 
 

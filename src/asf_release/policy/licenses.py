@@ -1,7 +1,8 @@
 """SPDX ids and expressions judged by the ASF's categories (licenses.toml).
 
 A choice (`OR`) is as good as its best option: `BSD-2-Clause OR GPL-2.0-or-later` is category A.
-A conjunction (`AND`) is as bad as its worst part. `X WITH exception` is X's category. An id the
+A conjunction (`AND`) is as bad as its worst part. `X WITH exception` is X's category, unless the
+exception lets the file ship under the program's own terms (autoconf's, libtool's): then A. An id the
 data does not know has no category: it is named, never failed.
 """
 
@@ -40,6 +41,7 @@ class Judgement:
 class _Table:
     categories: dict[str, str]  # lower-case id -> category
     names: dict[str, str]  # lower-case id or alias -> SPDX id
+    permissive_exceptions: frozenset[str]  # lower-case exception ids that make a file category A
 
 
 @cache
@@ -54,7 +56,8 @@ def _table() -> _Table:
             names[spdx.lower()] = spdx
     for alias, spdx in document["aliases"].items():
         names[alias.lower()] = spdx
-    return _Table(categories, names)
+    exceptions = frozenset(e.lower() for e in document.get("exceptions", {}).get("permissive", []))
+    return _Table(categories, names, exceptions)
 
 
 def canonical(name: str) -> str:
@@ -83,6 +86,8 @@ def _evaluate(node: Any) -> str | None:
     import license_expression as le  # type: ignore[import-untyped]
 
     if isinstance(node, le.LicenseWithExceptionSymbol):
+        if node.exception_symbol.key.lower() in _table().permissive_exceptions:
+            return A
         return category(node.license_symbol.key)
     if isinstance(node, le.LicenseSymbol):
         return category(node.key)

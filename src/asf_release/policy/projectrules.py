@@ -153,6 +153,9 @@ class Exclusions:
 
     kind: str  # "RAT" or "hawkeye"
     sources: list[str] = field(default_factory=list)
+    # True when a covered file without a header provably breaks the project's own check; False
+    # for RAT's Maven plugin, whose reach (reactor modules, profiles, executions) is not modelled
+    decisive: bool = True
     problems: list[tuple[str, str]] = field(default_factory=list)  # (config path, problem)
     _tests: list[Callable[[str], bool]] = field(default_factory=list)
     _selects: Callable[[str], bool] | None = None

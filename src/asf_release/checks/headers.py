@@ -194,9 +194,8 @@ def _rat_or_hawkeye(scan: ArchiveScan) -> Scheme | None:
         if path.rsplit("/", 1)[-1] in projectrules.RAT_EXCLUDE_FILES:
             projectrules.rat_exclude_file(texts[path], path, rat)
     poms = {path: text for path, text in texts.items() if path.rsplit("/", 1)[-1] == "pom.xml"}
-    excludes_files = bool(rat.sources)
-    if projectrules.rat_from_poms(poms, gitignore, rat) and not excludes_files:
-        rat.decisive = False  # only the Maven plugin: which modules it reaches is not modelled
+    projectrules.rat_from_poms(poms, gitignore, rat)
+    rat.decisive = False
     return _exclusions_scheme(rat) if rat.sources else None
 
 

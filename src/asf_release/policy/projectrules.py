@@ -153,8 +153,10 @@ class Exclusions:
 
     kind: str  # "RAT" or "hawkeye"
     sources: list[str] = field(default_factory=list)
-    # True when a covered file without a header provably breaks the project's own check; False
-    # for RAT's Maven plugin, whose reach (reactor modules, profiles, executions) is not modelled
+    # True when a covered file without a header provably breaks the project's own check (hawkeye
+    # fails on missing headers by default). False for RAT: whether a file with no license fails
+    # depends on its version (0.17 counts it as "unknown", not "unapproved") and, in Maven, on
+    # which modules and profiles it runs in, none of which the archive tells.
     decisive: bool = True
     problems: list[tuple[str, str]] = field(default_factory=list)  # (config path, problem)
     _tests: list[Callable[[str], bool]] = field(default_factory=list)
@@ -193,13 +195,21 @@ def _name_filter(line: str) -> Callable[[str], bool]:
 
 
 def rat_exclude_file(text: bytes, source: str, into: Exclusions) -> None:
+    """RAT's `-E FILE`, read both ways RAT has read it: by name (0.16: a regular expression, a
+    name or a wildcard matched against each file's and directory's name) and by path (0.17 and
+    later: an Ant pattern relative to the directory RAT runs in). A path either reading excludes
+    is left out, as the project's RAT version is not known."""
     lines = text.decode("utf-8", errors="replace").splitlines()
     count = 0
+    patterns: list[str] = []
     for line in lines[:10_000]:
-        if line.startswith("#") or not line.strip():
+        if line.startswith(("#", "//", "/*")) or not line.strip():
             continue
         into._tests.append(_name_filter(line.strip()))
+        patterns.append(line.strip())
         count += 1
+    base = source.rsplit("/", 1)[0] if "/" in source else ""
+    into._tests.append(_ant_filter(patterns, {base, ""}))
     into.sources.append(source)
     if not count:
         into.problems.append((source, "holds no exclusion"))

@@ -27,7 +27,6 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pathspec
-from pathspec.patterns.gitwildmatch import GitWildMatchPattern
 
 RAT_EXCLUDE_FILES = (".rat-excludes", "rat-excludes.txt", "rat_exclude_files.txt", ".rat-excludes.txt")
 HAWKEYE_CONFIG = "licenserc.toml"
@@ -318,14 +317,14 @@ def _gitignore_order(patterns: list[tuple[str, bool]]) -> Callable[[str], bool |
     compiled = []
     for pattern, whitelist in patterns:
         try:
-            compiled.append((GitWildMatchPattern(pattern), whitelist))
+            compiled.append((pathspec.GitIgnoreSpec.from_lines([pattern]), whitelist))
         except Exception:  # pathspec raises several kinds for bad globs
             continue
 
     def decide(path: str) -> bool | None:
         verdict: bool | None = None
         for spec, whitelist in compiled:
-            if spec.include is not None and spec.match_file(path) is not None:
+            if spec.match_file(path):
                 verdict = whitelist
         return verdict
 

@@ -14,12 +14,14 @@ artifact, product and top directory, and with its tag for the release date.
 
     .venv/bin/python -m benchmarks.realworld_content
     .venv/bin/python -m benchmarks.realworld_content --debian /tmp/deb --json out.json
+    .venv/bin/python -m benchmarks.realworld_content --package     # and package Kvrocks 2.10.2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from asf_release import profile as profile_module
+from asf_release.adapters.gpg import Gpg, stop_agent
 from asf_release.context import Context
 from asf_release.verify import VerifyRequest, verify
 
@@ -197,6 +200,107 @@ def debian(orig: Path, base: Path) -> Outcome | str:
     return _run(f"debian {orig.name}", "(upstream's own)", rc_dir, version, profile_dir, None, None)
 
 
+def kvrocks_package(base: Path, mirrors: Path) -> list[str]:
+    """The Kvrocks 2.10 branch at v2.10.1, cloned from a local bare copy, with a GnuPG home and a
+    personal config as the sandbox makes them: `package 2.10.2 --rc 1` must succeed and archive
+    exactly what `git archive` makes of the new tag; then `verify` of an x.py-made RC of the tag
+    v2.10.1 (git archive, gpg, shasum) must pass with no headers finding above a note."""
+    mirror = mirrors / "apache+kvrocks" / "repo"
+    if not mirror.is_dir():
+        return [f"MISSING apache+kvrocks: no mirror at {mirror}; the package run was not made"]
+    work = base / "kvrocks-package"
+    work.mkdir()
+    origin, clone = work / "origin.git", work / "kvrocks"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(mirror), str(origin)], check=True)
+    subprocess.run(["git", "clone", "--quiet", "--branch", "2.10", str(origin), str(clone)], check=True)
+    for key, value in (("user.name", "Riley Release"), ("user.email", "rm@apache.org")):
+        subprocess.run(["git", "config", key, value], cwd=clone, check=True)
+    home = Path(tempfile.mkdtemp(prefix="asfr-rw-", dir="/tmp"))
+    home.chmod(0o700)
+    gpg = Gpg(home)
+    try:
+        fingerprint = gpg.generate_key("Riley Release <rm@apache.org>", "rsa4096")
+        keys = work / "KEYS"
+        keys.write_text(gpg.list_sigs_text(fingerprint) + gpg.export_armored(fingerprint))
+        config = work / "user-config.toml"
+        config.write_text(
+            f'[dist]\nkeys_url = {json.dumps(str(keys))}\n[release_manager]\nname = "Riley Release"\n'
+            f'apache_id = "rm"\nsigning_key = "{fingerprint}"\ngnupg_home = {json.dumps(str(home))}\n'
+        )
+        env = {**os.environ, "ASF_RELEASE_CONFIG": str(config), "GNUPGHOME": str(home)}
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "asf_release", "-C", str(clone), "package", "2.10.2", "--rc", "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        lines = [f"kvrocks package 2.10.2 --rc 1: exit {done.returncode} in {seconds:.2f} s"]
+        if done.returncode != 0:
+            return [*lines, (done.stdout + done.stderr)[-2000:]]
+        made = clone / ".git/asf-release/artifacts/2.10.2-rc1/apache-kvrocks-2.10.2-src.tar.gz"
+        plain = subprocess.run(
+            ["git", "archive", "--format=tar.gz", "--prefix=apache-kvrocks-2.10.2-src/", "v2.10.2-rc1"],
+            cwd=clone,
+            capture_output=True,
+            check=True,
+        ).stdout
+        lines.append(f"  byte-identical to git archive of v2.10.2-rc1: {made.read_bytes() == plain}")
+        rc = work / "xpy-rc"
+        rc.mkdir()
+        artifact = rc / "apache-kvrocks-2.10.2-src.tar.gz"
+        with artifact.open("wb") as out:
+            subprocess.run(
+                ["git", "archive", "--format=tar.gz", "--prefix=apache-kvrocks-2.10.2-src/", "v2.10.1"],
+                cwd=clone,
+                stdout=out,
+                check=True,
+            )
+        gpg.run(
+            "--armor",
+            "--detach-sign",
+            "--local-user",
+            fingerprint,
+            "--output",
+            f"{artifact}.asc",
+            str(artifact),
+        )
+        with open(f"{artifact}.sha512", "w") as out:
+            subprocess.run(["shasum", "-a", "512", artifact.name], cwd=rc, stdout=out, check=True)
+        started = time.perf_counter()
+        verified = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "asf_release",
+                "verify",
+                str(rc),
+                "--keys",
+                str(keys),
+                "--no-build",
+                "--json",
+            ],
+            env=env,
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        document = json.loads(verified.stdout)
+        (headers,) = [c for c in document["checks"] if c["id"] == "headers"]
+        lines.append(
+            f"  verify of the x.py-made RC: verdict {document['verdict']} in {seconds:.2f} s, counts "
+            f"{document['counts']}, headers {headers['counts']}"
+        )
+        return lines
+    finally:
+        stop_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -205,11 +309,15 @@ def main() -> None:
     parser.add_argument("--debian", type=Path, help="a directory holding PKG_VER.orig.tar.* files")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--all", action="store_true", help="list the warnings, notes and summaries too")
+    parser.add_argument("--package", action="store_true", help="also package Kvrocks 2.10.2 from v2.10.1")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="asfr-realworld-"))
     outcomes: list[Outcome] = []
     missing: list[str] = []
+    packaged: list[str] = []
     try:
+        if args.package:
+            packaged = kvrocks_package(base, args.mirrors)
         for release in TAGGED:
             result = tagged(release, base, args.mirrors)
             (outcomes.append(result) if isinstance(result, Outcome) else missing.append(result))
@@ -234,6 +342,8 @@ def main() -> None:
             print(f"    {line}")
     for line in missing:
         print(f"MISSING {line}")
+    for line in packaged:
+        print(line)
     if args.json:
         args.json.write_text(json.dumps([outcome.__dict__ for outcome in outcomes], indent=2))
     sys.exit(1 if missing else 0)

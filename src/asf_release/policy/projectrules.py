@@ -311,22 +311,31 @@ def rat_from_poms(poms: dict[str, bytes], gitignore: bytes | None, into: Exclusi
 
 
 # --- hawkeye ------------------------------------------------------------------------------------
-def _gitignore_order(patterns: list[tuple[str, bool]]) -> Callable[[str], bool | None]:
-    """Override globs the way the ignore crate applies them: the last matching one decides
-    (True: whitelisted, False: ignored, None: no glob matches)."""
-    compiled = []
-    for pattern, whitelist in patterns:
-        try:
-            compiled.append((pathspec.GitIgnoreSpec.from_lines([pattern]), whitelist))
-        except Exception:  # pathspec raises several kinds for bad globs
-            continue
+def _override_order(
+    includes: list[str], excludes: list[str], reverse: list[str]
+) -> Callable[[str], bool | None]:
+    """Override globs the way the ignore crate applies them, where the last matching glob decides:
+    includes, then excludes, then re-included excludes (`!x`), so a later group wins (True:
+    whitelisted, False: ignored, None: no glob matches)."""
 
+    def spec(patterns: list[str]) -> pathspec.GitIgnoreSpec | None:
+        kept = []
+        for pattern in patterns:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except Exception:  # pathspec raises several kinds for bad globs: hawkeye would stop
+                continue
+            kept.append(pattern)
+        return pathspec.GitIgnoreSpec.from_lines(kept) if kept else None
+
+    groups = [(spec(reverse), True), (spec(excludes), False), (spec(includes), True)]
+
+    @cache
     def decide(path: str) -> bool | None:
-        verdict: bool | None = None
-        for spec, whitelist in compiled:
-            if spec.match_file(path):
-                verdict = whitelist
-        return verdict
+        for group, verdict in groups:
+            if group is not None and group.match_file(path):
+                return verdict
+        return None
 
     return decide
 
@@ -353,8 +362,7 @@ def hawkeye(text: bytes, source: str, gitignore: bytes | None) -> Exclusions:
         excludes += data["excludes"]
     excludes += strings("excludes")
     reverse = [e[1:] for e in excludes if e.startswith("!")]
-    ordered = [(p, True) for p in includes] + [(p, False) for p in excludes if not p.startswith("!")]
-    decide = _gitignore_order(ordered + [(p, True) for p in reverse])
+    decide = _override_order(includes, [e for e in excludes if not e.startswith("!")], reverse)
     extensions = (
         {e.lower() for e in data["extensions"]}
         if config.get("useDefaultMapping", True) is not False

@@ -132,6 +132,18 @@ def test_doublestar_never_raises_anything_but_bad_pattern(pattern: str, path: st
         assert isinstance(doublestar.match(pattern, path), bool)
 
 
+@given(
+    pattern=st.lists(
+        st.sampled_from(["**", "*", "a", "b*", "*.c", "?", "a?c", "**.c"]), min_size=1, max_size=5
+    ),
+    path=st.lists(st.sampled_from(["a", "b", "ab", "x.c", "abc", "a.c"]), min_size=1, max_size=6),
+)
+@BOUNDED
+def test_the_compiled_glob_equals_the_ported_matcher(pattern: list[str], path: list[str]) -> None:
+    joined = "/".join(pattern)
+    assert doublestar.match(joined, "/".join(path)) is doublestar.match_ported(joined, "/".join(path))
+
+
 @given(path=st.lists(st.text(alphabet="abc.-_", min_size=1, max_size=5), min_size=1, max_size=5))
 @BOUNDED
 def test_a_literal_path_and_doublestar_prefix_match(path: list[str]) -> None:

@@ -10,6 +10,9 @@ ErrBadPattern.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 SEPARATOR = "/"
 
 
@@ -69,8 +72,42 @@ def _zero_length(pattern: str) -> bool:
     return False
 
 
+_SIMPLE = re.compile(r"[^{}\[\]\\]*")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    """The same matcher as a regular expression, for patterns made of names, `*`, `?` and whole
+    `**` components (most real ones); None for the others (braces, classes, escapes, empty
+    components), which the port below matches. Equal to it by construction and by test."""
+    parts = pattern.split("/")
+    if not _SIMPLE.fullmatch(pattern) or "" in parts:
+        return None
+    # consecutive `**` components match what one does
+    parts = [
+        part for index, part in enumerate(parts) if part != "**" or index == 0 or parts[index - 1] != "**"
+    ]
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        first, last = index == 0, index == len(parts) - 1
+        if part == "**":
+            out.append(".*" if first and last else "(?:.*/)?" if first else "/.*" if last else "(?:/.*)?/")
+            continue
+        piece = "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in part)
+        out.append(piece if first or parts[index - 1] == "**" else "/" + piece)
+    return re.compile("".join(out), re.DOTALL)
+
+
 def match(pattern: str, name: str) -> bool:
     """doublestar.Match(pattern, name) with '/' as the separator."""
+    compiled = _compiled(pattern)
+    if compiled is not None and name and "\\" not in name:
+        return compiled.fullmatch(name) is not None
+    return match_ported(pattern, name)
+
+
+def match_ported(pattern: str, name: str) -> bool:
+    """doublestar's doMatching, function for function."""
     if not pattern:
         return not name
     if not name:
@@ -102,7 +139,7 @@ def match(pattern: str, name: str) -> bool:
         return True
     if not last_name:
         for alternative in remaining:
-            if match(alternative, name[name_end + 1 :]):
+            if match_ported(alternative, name[name_end + 1 :]):
                 return True
     return False
 
@@ -110,7 +147,7 @@ def match(pattern: str, name: str) -> bool:
 def _matches_quietly(pattern: str, name: str) -> bool:
     # Match's `**` loop ignores errors of the rest (`if m, _ := doMatching(...); m`)
     try:
-        return match(pattern, name)
+        return match_ported(pattern, name)
     except BadPatternError:
         return False
 

@@ -49,20 +49,27 @@ def asf_header() -> str:
 
 
 def _match_any(patterns: tuple[str, ...], path: str, problems: set[str]) -> bool:
+    found, problem = _try_match(patterns, path)
+    if problem:
+        problems.add(problem)
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _try_match(patterns: tuple[str, ...], path: str) -> tuple[bool, str]:
     """license-eye's tryMatchPatten: doublestar first, then the name and directory fallbacks."""
     for pattern in patterns:
         try:
             if doublestar.match(pattern, path):
-                return True
+                return True, ""
         except doublestar.BadPatternError:
-            problems.add(f"pattern '{pattern}' is malformed (license-eye stops with an error on it)")
-            return False
+            return False, f"pattern '{pattern}' is malformed (license-eye stops with an error on it)"
     name = path.rsplit("/", 1)[-1]
     for pattern in patterns:
         trimmed = pattern.rstrip("/")
         if name == trimmed or path.startswith(trimmed + "/"):
-            return True
-    return False
+            return True, ""
+    return False, ""
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,11 @@ _HINTS = (
 )
 
 
-def _hinted(low: bytes) -> bool:
-    if any(hint in low for hint in _HINTS):
-        return True
+def _hinted(head: bytes) -> bool:
+    low = head.lower()  # bytes.lower and `in` are C loops: faster here than one regex
+    for hint in _HINTS:
+        if hint in low:
+            return True
     # "Licensed to the ASF" starts every ASF header; any other "licensed" may grant something
     return b"licensed" in low and low.count(b"licensed") != low.count(b"licensed to")
 
@@ -276,7 +278,7 @@ def _bsd(text: str) -> str:
 def grant(head: bytes, size: int = HEAD) -> Grant | None:
     """The license a file's first `size` bytes grant, or None when they grant none recognised."""
     head = head[:size]
-    if not _hinted(head.lower()):
+    if not _hinted(head):
         return None
     spdx = [_expression_line(m.group(1)) for m in _SPDX_LINE.finditer(head)]
     spdx = [e for e in spdx if e]

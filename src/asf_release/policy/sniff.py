@@ -78,7 +78,7 @@ def is_text(head: bytes) -> bool:
     """True when http.DetectContentType(head) starts with "text/"."""
     data = head[:SNIFF_LENGTH]
     stripped = data.lstrip(_WHITESPACE)
-    if any(_html(stripped, signature) for signature in _HTML):
+    if stripped[:1] == b"<" and any(_html(stripped, signature) for signature in _HTML):
         return True
     if stripped[:5] == b"<?xml":
         return True

@@ -83,7 +83,7 @@ class Scheme:
 
 
 # --- the project's rule ----------------------------------------------------------------------------
-def _license_eye(rc: OpenedRC, scan: ArchiveScan, when: date) -> Scheme | None:
+def _license_eye(rc: OpenedRC, scan: ArchiveScan, when: Callable[[], date]) -> Scheme | None:
     configs: list[licenseye.Config] = []
     problems: list[Finding] = []
     root = next((path for path in rc.profile.checks.header_configs if path in scan.texts), None)
@@ -209,7 +209,7 @@ def _default() -> Scheme:
     return Scheme("default", [], needs, lambda _path: False)
 
 
-def scheme_for(rc: OpenedRC, scan: ArchiveScan, when: date) -> Scheme:
+def scheme_for(rc: OpenedRC, scan: ArchiveScan, when: Callable[[], date]) -> Scheme:
     return _license_eye(rc, scan, when) or _rat_or_hawkeye(scan) or _default()
 
 
@@ -218,7 +218,7 @@ def check(rc: OpenedRC) -> CheckResult:
     scan = source_archive(rc, ID)
     if isinstance(scan, CheckResult):
         return scan
-    scheme = scheme_for(rc, scan, release_date(rc))
+    scheme = scheme_for(rc, scan, lambda: release_date(rc))
     pending: dict[str, list[Need]] = {}
     checked = 0
     for path in sorted(scan.files):

@@ -59,13 +59,13 @@ def check(rc: OpenedRC) -> CheckResult:
             )
         )
     copyright_line = _COPYRIGHT.search(flat)
-    released = release_date(rc)
     if copyright_line is None:
         findings.append(fail(name, "has no 'Copyright YYYY[-YYYY] The Apache Software Foundation' line"))
     else:
         last = max(int(year) for year in _YEAR.findall(copyright_line.group("years")))
         onwards = re.search(r"onwards|present", copyright_line.group(0), re.IGNORECASE)
-        if last < released.year and not onwards:
+        # the release's date is looked up only when the years do not reach today's
+        if last < rc.today.year and not onwards and last < (released := release_date(rc)).year:
             findings.append(
                 warn(
                     name,

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -128,8 +129,9 @@ def is_config_name(path: str) -> bool:
     return parts[-1] in CONFIG_NAMES and not any(part.lower() in _TEST_DIRS for part in parts[:-1])
 
 
-def parse(text: bytes, source: str, when: date, base: str = "") -> Config:
-    """The configuration in `text`; `when` gives the year license-eye would have filled in."""
+def parse(text: bytes, source: str, when: date | Callable[[], date], base: str = "") -> Config:
+    """The configuration in `text`; `when` gives the year license-eye would have filled in (the
+    release's date, or how to find it: looked up only when a header holds `[year]`)."""
     import yaml
 
     config = Config(source, base)
@@ -166,14 +168,15 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _rule(number: int, section: dict[str, Any], when: date, problems: list[str]) -> Rule | None:
+def _rule(
+    number: int, section: dict[str, Any], when: date | Callable[[], date], problems: list[str]
+) -> Rule | None:
     license_ = section.get("license") if isinstance(section.get("license"), dict) else {}
     assert isinstance(license_, dict)
     threshold = section.get("license-location-threshold")
     if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
         threshold = DEFAULT_THRESHOLD
     spdx, owner = _text(license_.get("spdx-id")), _text(license_.get("copyright-owner"))
-    year = _text(license_.get("copyright-year")) or str(when.year)
     name = _text(license_.get("software-name"))
     content = _text(license_.get("content"))
     if content.strip():
@@ -188,7 +191,10 @@ def _rule(number: int, section: dict[str, Any], when: date, problems: list[str])
                 f"header section {number}: license-eye has no header template for spdx-id '{spdx}' "
                 "(it checks such files against the pattern only)"
             )
-    body = body.replace("[year]", year).replace("[owner]", owner).replace("[software-name]", name)
+    if "[year]" in body:
+        year = _text(license_.get("copyright-year")) or str((when if isinstance(when, date) else when()).year)
+        body = body.replace("[year]", year)
+    body = body.replace("[owner]", owner).replace("[software-name]", name)
     pattern = _pattern(_text(license_.get("pattern")), number, problems)
     if not body.strip() and pattern is None:
         problems.append(f"header section {number} gives no header: no content, spdx-id template or pattern")

@@ -415,3 +415,10 @@ def test_a_capped_list_keeps_its_levels_and_counts(tmp_path: Path) -> None:
     assert checked["counts"] == {"fail": 57, "warn": 0, "note": 4}
     assert document["counts"]["fail"] == 57 and document["counts"]["note"] == 4
     assert all(f.path for f in headers.findings[:-1])
+
+
+def test_a_header_beyond_the_head_counts_when_the_threshold_reaches_it(tmp_path: Path) -> None:
+    far = ("int x;\n" * 1500 + header()).encode()  # the header starts past the first 8 KiB
+    assert levels(run(tmp_path, {"src/far.cc": far}), "headers") == {"src/far.cc": "fail"}
+    config = KVROCKS_CONFIG + "  license-location-threshold: 100000\n"
+    assert levels(run(tmp_path, {CONFIG: config.encode(), "src/far.cc": far}), "headers") == {}

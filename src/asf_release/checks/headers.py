@@ -57,7 +57,9 @@ class Need:
     """One header a rule asks of one file."""
 
     describe: str  # "the ASF header (.licenserc.yaml, section 1)"
-    quick: Callable[[FileFacts], bool]  # True when the scan's facts already show it is there
+    # from the scan's facts: True when the header is there, False when it certainly is not, None
+    # when the file must be read again to tell
+    quick: Callable[[FileFacts], bool | None]
     full: Callable[[Reading], bool]  # judged on the file read again
 
 
@@ -130,8 +132,16 @@ def _license_eye(rc: OpenedRC, scan: ArchiveScan, when: Callable[[], date]) -> S
 def _rule_need(rule: licenseye.Rule, config: licenseye.Config) -> Need:
     where = config.source + (f", section {rule.number}" if len(config.rules) > 1 else "")
 
-    def quick(facts: FileFacts) -> bool:
-        return rule.asf and facts.header is not None and facts.header < rule.threshold
+    def quick(facts: FileFacts) -> bool | None:
+        if not rule.asf:
+            return None
+        if facts.header is not None and facts.header < rule.threshold:
+            return True
+        if rule.pattern is not None:
+            return None  # the pattern may still match, anywhere in the file
+        if facts.header is not None or facts.text_before < 0 or facts.text_before >= 2 * rule.threshold + 64:
+            return False  # its first occurrence is too far, or the head leaves no room for one near the top
+        return None
 
     def full(reading: Reading) -> bool:
         # license-eye's satisfy(): the expected header decides when it is found; else the pattern
@@ -145,8 +155,10 @@ def _rule_need(rule: licenseye.Rule, config: licenseye.Config) -> Need:
     return Need(f"{rule.describe} ({where})", quick, full)
 
 
-def _any_header(facts: FileFacts) -> bool:
-    return facts.header is not None or (facts.grant is not None and not facts.grant.judgement.problem)
+def _any_header(facts: FileFacts) -> bool | None:
+    if facts.header is not None or (facts.grant is not None and not facts.grant.judgement.problem):
+        return True
+    return None  # other headers (an Apache notice, a generated file) are looked for on a second reading
 
 
 _APACHE_GRANT = re.compile(
@@ -220,6 +232,7 @@ def check(rc: OpenedRC) -> CheckResult:
         return scan
     scheme = scheme_for(rc, scan, lambda: release_date(rc))
     pending: dict[str, list[Need]] = {}
+    missing: dict[str, list[Need]] = {}
     checked = 0
     for path in sorted(scan.files):
         facts = scan.files[path]
@@ -227,10 +240,14 @@ def check(rc: OpenedRC) -> CheckResult:
             continue
         needs = scheme.needs(path, facts)
         checked += bool(needs)
-        unmet = [need for need in needs if not need.quick(facts)]
-        if unmet:
-            pending[path] = unmet
-    missing = _judge_in_full(rc, scan, pending) if pending else {}
+        for need in needs:
+            verdict = need.quick(facts)
+            if verdict is None:
+                pending.setdefault(path, []).append(need)
+            elif not verdict:
+                missing.setdefault(path, []).append(need)
+    for path, unmet in (_judge_in_full(rc, scan, pending) if pending else {}).items():
+        missing.setdefault(path, []).extend(unmet)
     findings = [*scheme.problems, *_file_findings(scan, scheme, missing)]
     summary = f"{checked} file(s) checked with {scheme.describe()}"
     return CheckResult.of(ID, capped(findings, "files"), summary)

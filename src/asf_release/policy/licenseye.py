@@ -253,3 +253,13 @@ def _position(segment: bytes) -> int | None:
     text = normalize.normalize(normalize.decode(segment))
     found = text.find(asf_header())
     return normalize.byte_offset(text, found) if found >= 0 else None
+
+
+_NOT_ALNUM = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalnum())
+
+
+def text_before(head: bytes, size: int) -> int:
+    """For a head without the ASF header: -1 when it is the whole file, else its letters and
+    digits, which normalisation keeps, so a header further down starts at least that many bytes
+    into the normalised text."""
+    return -1 if size <= len(head) else len(head.translate(None, _NOT_ALNUM))

@@ -44,6 +44,9 @@ class FileFacts:
     header: int | None = None  # where the ASF header starts in the normalised file (license-eye's way)
     grant: Grant | None = None  # the license the file's head grants, when it grants one
     sniffed_text: bool = False  # license-eye reads it: Go's DetectContentType calls it text
+    # when the head lacks the ASF header: how much text stands before any header further down
+    # (letters and digits of the head; -1 when the head is the whole file: there is none further)
+    text_before: int = 0
 
 
 @dataclass
@@ -364,6 +367,8 @@ class _Scanner:
             facts.kind, facts.what = _inspect_zip(spool)
         elif kind.kind == content.TEXT:
             facts.header = licenseye.asf_header_position(head)
+            if facts.header is None:
+                facts.text_before = licenseye.text_before(head, member.size)
             facts.grant = recognize.grant(head)
             facts.sniffed_text = sniff.is_text(head)
         if keep:

@@ -142,12 +142,7 @@ def _run(
         for finding in check["findings"]
         if finding["level"] != "fail"
     ] + [f"summary {check['id']}: {check['summary']}" for check in document["checks"]]
-    unnamed = sum(
-        1
-        for check in document["checks"]
-        for finding in check["findings"]
-        if not finding["path"] and "stands_for" not in finding
-    )
+    unnamed = sum(1 for check in document["checks"] for finding in check["findings"] if not finding["path"])
     statuses = {check["id"]: check["status"] for check in document["checks"]}
     return Outcome(name, rule, seconds, document["counts"], failing, warnings, unnamed, statuses)
 

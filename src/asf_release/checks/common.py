@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -91,5 +92,14 @@ def capped(findings: list[Finding], what: str = "more") -> list[Finding]:
     counts = tuple((level, sum(f.counts().get(level.value, 0) for f in rest)) for level in order)
     by_level = ", ".join(f"{count} {level.value}" for level, count in counts if count)
     total = sum(count for _, count in counts)
-    summary = Finding("", f"... and {total} {what} like these ({by_level})", "", worst, hidden=counts)
+    summary = Finding(
+        _common_directory(rest), f"... and {total} {what} like these ({by_level})", "", worst, hidden=counts
+    )
     return [*findings[:MAX_FINDINGS], summary]
+
+
+def _common_directory(findings: list[Finding]) -> str:
+    """The directory all these findings are under ("." for the archive's root)."""
+    directories = [f.path.rsplit("/", 1)[0] if "/" in f.path else "" for f in findings]
+    common = os.path.commonpath(directories) if all(directories) else ""
+    return common or "."

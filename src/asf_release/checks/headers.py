@@ -274,7 +274,7 @@ def _file_findings(scan: ArchiveScan, scheme: Scheme, missing: dict[str, list[Ne
     for path in sorted(scan.files):
         facts = scan.files[path]
         grant = None if recognize.is_license_text(path) else facts.grant
-        judged = _license_finding(path, grant, scheme.leaves_out(path))
+        judged = _license_finding(path, grant, grant is not None and scheme.leaves_out(path))
         needs = missing.get(path)
         if needs and scheme.owned:
             carried = f"; its head grants {grant.judgement.describe()}" if grant else ""

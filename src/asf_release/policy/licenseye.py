@@ -225,8 +225,6 @@ def _pattern(raw: str, number: int, problems: list[str]) -> re.Pattern[str] | No
 
 
 _START = re.compile(rb"licensed\s+to\b", re.IGNORECASE)
-_LIMITATIONS = re.compile(rb"limitations", re.IGNORECASE)
-_LICENSE = re.compile(rb"license", re.IGNORECASE)
 
 
 def asf_header_position(head: bytes) -> int | None:
@@ -235,16 +233,20 @@ def asf_header_position(head: bytes) -> int | None:
 
     Only the bytes from the file's start to the end of the header's last line are normalised: most
     files of a project begin with the same bytes there, so the result is cached."""
-    start = _START.search(head)
-    if start is None:
+    low = head.lower()  # plain finds on lower-case bytes: the common spelling costs no regex
+    start = low.find(b"licensed to ")
+    if start < 0:
+        found = _START.search(head) if b"licensed" in low else None
+        if found is None:
+            return None
+        start = found.start()
+    limitations = low.find(b"limitations", start)
+    if limitations < 0:
         return None
-    limitations = _LIMITATIONS.search(head, start.end())
-    if limitations is None:
+    last = low.find(b"license", limitations)
+    if last < 0:
         return None
-    last = _LICENSE.search(head, limitations.end())
-    if last is None:
-        return None
-    line_end = head.find(b"\n", last.end())
+    line_end = head.find(b"\n", last)
     return _position(head[: line_end if line_end >= 0 else len(head)])
 
 

@@ -369,7 +369,7 @@ class _Scanner:
             facts.header = licenseye.asf_header_position(head)
             if facts.header is None:
                 facts.text_before = licenseye.text_before(head, member.size)
-            facts.grant = recognize.grant(head)
+            facts.grant = recognize.grant(head, asf_header=facts.header is not None)
             facts.sniffed_text = sniff.is_text(head)
         if keep:
             self.scan.texts[rel] = b"".join(kept)

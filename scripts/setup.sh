@@ -14,6 +14,10 @@ need svn subversion
 need svnadmin subversion
 need svnserve subversion
 need g++ g++
+need bwrap bubblewrap  # isolates the build and tests of an RC (verify): adapters/isolation.py
+# the real servers an RC is listed by (httpd's mod_autoindex, mod_dav_svn): tests/test_real_httpd.py
+command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || missing+=(apache2)
+[ -e /usr/lib/apache2/modules/mod_dav_svn.so ] || missing+=(libapache2-mod-svn)
 need python3 python3
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 

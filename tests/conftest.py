@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from asf_release import profile as profile_module
 from asf_release.adapters.gpg import stop_agent
@@ -23,6 +24,14 @@ from asf_release.sandbox.environment import Sandbox
 
 # fixtures of each area live in their own module
 pytest_plugins = ["tests.release_fixtures"]
+
+# Hypothesis: every property test bounds its examples; under CI (CI set) the "ci" profile also
+# fixes the seed (derandomize), so a CI run is repeatable and a failure reproduces.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, max_examples=50, deadline=None, database=None, print_blob=True
+)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

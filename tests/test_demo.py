@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import run_cli, short_dir
@@ -43,6 +47,82 @@ def test_the_demo_runs_end_to_end_and_resumes_without_duplicating(tmp_path: Path
         assert second.returncode == 0, second.stdout + second.stderr
         assert "reused the sandbox" in second.stdout
         assert _world(base) == after_first
+        _assert_each_step_said_once(second.stdout)
+
+        _assert_serve_stops_every_server_on_sigterm(base, tmp_path)
+        assert _world(base) == after_first
     finally:
         subprocess.run(["gpgconf", "--homedir", str(base / "gnupg"), "--kill", "all"], check=False)
         subprocess.run(["rm", "-rf", str(base)], check=False)
+
+
+def _stages(text: str) -> dict[str, list[str]]:
+    """The demo's printout, stage by stage: the stage's title line, then its lines."""
+    stages: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(("▶ ", "==> ")):  # "==>" under --plain or NO_COLOR
+            current = stages.setdefault(line, [])
+            assert not current, f"stage printed twice: {line}"
+        elif line.strip():
+            current.append(line.strip())
+    return stages
+
+
+def _assert_each_step_said_once(text: str) -> None:
+    """A rerun finds every step done and says so once: no line twice in a stage, one "already
+    done" per line, no second rendering of the same outcome."""
+    assert "(already done)" not in text and "already done: already done" not in text
+    stages = _stages(text)
+    assert len(stages) >= 15
+    for title, lines in stages.items():
+        repeated = {line for line in lines if lines.count(line) > 1}
+        assert not repeated, (title, repeated)
+        assert all(line.count("already done") <= 1 for line in lines), title
+    keys = next(lines for title, lines in stages.items() if "Check the signing key" in title)
+    assert sum("RSA 4096" in line for line in keys) == 1
+    for title in ("Propose the release", "Create the release branch", "Package the release candidate"):
+        said = next(lines for t, lines in stages.items() if title in t)
+        assert said[0].startswith("already done: "), (title, said)
+
+
+def _svnserve_of(base: Path) -> list[int]:
+    """svnserve processes serving this sandbox's repository, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"svnserve") and str(base).encode() in b" ".join(argv):
+            found.append(int(entry.name))
+    return found
+
+
+def _assert_serve_stops_every_server_on_sigterm(base: Path, cwd: Path) -> None:
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "asf_release", "demo", "--dir", str(base), "--serve"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert serving.stdout is not None
+    lines = []
+    for line in serving.stdout:  # the demo resumes, then serves until stopped
+        lines.append(line)
+        if line.startswith("Serving"):
+            break
+    assert lines and lines[-1].startswith("Serving"), "".join(lines)
+    port = int(lines[-1].split("svn://127.0.0.1:", 1)[1].split("/", 1)[0])
+    assert _svnserve_of(base), "svnserve runs while the demo serves"
+    os.kill(serving.pid, signal.SIGTERM)  # as `kill PID` or a service manager stops it
+    rest, errors = serving.communicate(timeout=60)
+    assert serving.returncode == 0, rest + errors
+    assert "Traceback" not in errors
+    assert _svnserve_of(base) == [], "svnserve was left running"
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the svn port still answers"

@@ -17,7 +17,8 @@ def test_argv_is_logged_with_secrets_masked(caplog: pytest.LogCaptureFixture) ->
     logged = caplog.text
     for secret in ("hunter2", "abc", ":pw@", "s3cr3t"):
         assert secret not in logged
-    assert "true --password ****** --token=****** https://rm:******@svn.example/x ******" in logged
+    # shell-quoted as every command shown to people: the mask is never a glob when pasted
+    assert "true --password '******' '--token=******' 'https://rm:******@svn.example/x' '******'" in logged
 
 
 def test_failure_carries_stderr_exit_code_and_hint() -> None:

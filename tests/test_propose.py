@@ -190,7 +190,9 @@ def test_a_second_run_writes_nothing_new(repo: Repo) -> None:
     execute(ctx, ProposeStep(V2110))
     again = execute(ctx, ProposeStep(V2110))
     assert isinstance(again, Outcome) and not again.changed
-    assert ProposeStep(V2110).done(ctx).state is State.DONE
+    # written is not done: a Markdown proposal counts once it is posted (and recorded) or sent
+    check = ProposeStep(V2110).done(ctx)
+    assert check.state is State.PENDING and "not sent" in check.detail
 
 
 # --- email, through the sandbox's SMTP server --------------------------------------------------
@@ -282,5 +284,16 @@ def test_status_shows_the_proposal_from_the_outbox(repo: Repo) -> None:
         before["steps"][0]["state"] == "pending" and before["next"]["command"] == "asf-release propose 2.11.0"
     )
     run_cli("-C", str(repo.path), "propose", "2.11.0")
+    written = json.loads(run_cli("-C", str(repo.path), "status", "2.11.0", "--json").stdout)
+    step = written["steps"][0]
+    assert (
+        step["state"] == "pending" and "Markdown written" in step["detail"] and "not sent" in step["detail"]
+    )
+    assert "post it as a GitHub Discussion" in step["detail"] and "--send" in step["detail"]
+    assert written["next"]["command"] == "asf-release propose 2.11.0 --posted URL"
+    url = "https://github.com/apache/kvrocks/discussions/3000"
+    recorded = run_cli("-C", str(repo.path), "propose", "2.11.0", "--posted", url)
+    assert recorded.returncode == 0, recorded.stderr
     after = json.loads(run_cli("-C", str(repo.path), "status", "2.11.0", "--json").stdout)
-    assert after["steps"][0]["state"] == "done" and "Markdown" in after["steps"][0]["detail"]
+    assert after["steps"][0]["state"] == "done" and after["steps"][0]["detail"].startswith(f"posted at {url}")
+    assert after["next"]["command"] != written["next"]["command"]

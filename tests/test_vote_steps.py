@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
+
+import pytest
 
 from asf_release.adapters import mail as mail_adapter
 from asf_release.context import Context
+from asf_release.errors import ExternalError
 from asf_release.ledger import EventKind
 from asf_release.profile import SmtpSection
 from asf_release.sandbox import voters
@@ -17,11 +20,12 @@ from asf_release.sandbox.environment import Sandbox
 from asf_release.steps import mailing
 from asf_release.steps.base import execute
 from asf_release.steps.process import release_status
+from asf_release.steps.propose import ProposeStep
 from asf_release.steps.result import ResultStep
 from asf_release.steps.vote import VoteStep
 from asf_release.version import Version
 from tests.conftest import run_cli
-from tests.vote_fixtures import override_config, seed_candidate
+from tests.vote_fixtures import DroppingSmtp, override_config, seed_candidate
 
 V = Version(2, 11, 0)
 SUBJECT = "[VOTE] Release Apache Kvrocks 2.11.0-rc1"
@@ -54,15 +58,21 @@ def _states(sandbox: Sandbox) -> dict[str, tuple[str, str]]:
 
 
 def _by_hand(
-    sandbox: Sandbox, subject: str, *, message_id: str | None = None, in_reply_to: str | None = None
+    sandbox: Sandbox,
+    subject: str,
+    *,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    sender: str = "Riley Morgan <rm@apache.org>",
+    body: str = "Please vote.\n",
 ) -> str:
     """A message sent by a person's own mail client through the sandbox's SMTP server."""
     ctx = _ctx(sandbox)
     message = mail_adapter.compose(
         subject=subject,
-        sender="Riley Morgan <rm@apache.org>",
+        sender=sender,
         to=["dev@kvrocks.apache.org"],
-        body="Please vote.\n",
+        body=body,
         date=ctx.now(),
         message_id=message_id or make_msgid(domain="mail.example.org"),
         in_reply_to=in_reply_to,
@@ -328,3 +338,153 @@ def test_a_result_sent_by_hand_is_adopted(sandbox: Sandbox) -> None:
     assert done.returncode == 0, done.stderr
     assert "already holds a [RESULT]" in done.stdout
     assert sum(s.startswith("[RESULT]") for s in _subjects(sandbox)) == 1
+
+
+# --- who the vote belongs to ----------------------------------------------------------------------
+
+
+def test_a_strangers_vote_with_our_subject_is_not_adopted(sandbox: Sandbox) -> None:
+    """Anyone can send '[VOTE] ... 2.11.0-rc1' first: the release manager's own is still sent."""
+    _seed(sandbox)
+    _by_hand(sandbox, SUBJECT, sender="Mallory <mallory@example.org>")
+    done = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send", "--json")
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout)["facts"]
+    messages = sandbox.mail.messages()
+    assert [parseaddr(str(m["From"]))[1] for m in messages] == ["mallory@example.org", "rm@apache.org"]
+    assert facts["message_id"] == messages[1]["Message-ID"]
+
+
+def _reply_to(sandbox: Sandbox, vote_id: str, who: str, text: str) -> None:
+    _by_hand(sandbox, "Re: [VOTE] Release Apache Kvrocks 2.11.0", in_reply_to=vote_id, sender=who, body=text)
+
+
+def test_with_a_subject_without_rc_each_candidate_has_its_own_vote_and_count(sandbox: Sandbox) -> None:
+    """mail.vote_subject without {rc}: rc2's VOTE is sent (rc1's is not taken for it), and rc1's
+    binding -1 stays in rc1's count, out of rc2's."""
+    override_config(sandbox.user_config, "mail", "vote_subject", "[VOTE] Release {product} {version}")
+    override_config(
+        sandbox.user_config, "mail", "result_subject", "[RESULT][VOTE] Release {product} {version}"
+    )
+    subject = "[VOTE] Release Apache Kvrocks 2.11.0"
+    ctx = _ctx(sandbox)
+    seed_candidate(ctx, rc=1)
+    seed_candidate(ctx, rc=2)
+    ctx.close()
+    first = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send", "--json")
+    assert first.returncode == 0, first.stderr
+    second = _cli(sandbox, "vote", "2.11.0", "--rc", "2", "--send", "--json")
+    assert second.returncode == 0, second.stderr
+    assert _subjects(sandbox) == [subject, subject], "rc2's VOTE is sent, not rc1's taken for it"
+    rc1_id = json.loads(first.stdout)["facts"]["message_id"]
+    rc2_id = json.loads(second.stdout)["facts"]["message_id"]
+    assert rc1_id != rc2_id and "v2.11.0-rc2" in sandbox.mail.messages()[1].get_content()
+    ctx = _ctx(sandbox)
+    assert rc2_id in VoteStep(V, 2).done(ctx).detail and rc1_id in VoteStep(V, 1).done(ctx).detail
+    ctx.close()
+
+    _reply_to(sandbox, rc1_id, "Chen Wei <chenwei@apache.org>", "-1 (binding): a header is missing\n")
+    _reply_to(sandbox, rc2_id, "Bruno Costa <bruno@apache.org>", "+1\n")
+    _reply_to(sandbox, rc2_id, "Grace Hopkins <grace@apache.org>", "+1\n")
+    rc1 = json.loads(_cli(sandbox, "tally", "2.11.0", "--rc", "1", "--json").stdout)
+    rc2 = json.loads(_cli(sandbox, "tally", "2.11.0", "--rc", "2", "--json").stdout)
+    assert rc1["vote_message_id"] == rc1_id and rc1["binding"] == {"+1": 0, "0": 0, "-1": 1}
+    assert rc2["vote_message_id"] == rc2_id and rc2["binding"] == {"+1": 2, "0": 0, "-1": 0}
+
+
+# --- a connection that drops once the server has the message -------------------------------------
+
+
+def _smtp_at(sandbox: Sandbox, port: int, user: str) -> None:
+    override_config(sandbox.user_config, "smtp", "port", port)
+    override_config(sandbox.user_config, "smtp", "user", user)
+
+
+def test_a_vote_dropped_after_data_is_uncertain_then_found_in_the_thread(sandbox: Sandbox) -> None:
+    _seed(sandbox)
+    user = _ctx(sandbox).profile.smtp.user
+    with DroppingSmtp(sandbox.mbox) as relay:
+        _smtp_at(sandbox, relay.port, "")
+        dropped = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send")
+    assert relay.received == 1
+    assert dropped.returncode == 3 and "Traceback" not in dropped.stderr
+    assert "may have" in dropped.stderr and "run the command again" in dropped.stderr
+    ctx = _ctx(sandbox)
+    state = mailing.mail_state(ctx, VoteStep(V, 1))
+    ctx.close()
+    assert state.sent_at is None and state.attempt_open and state.uncertain
+    status, detail = _states(sandbox)["vote"]
+    assert status == "interrupted" and "uncertain" in detail
+    assert [m["Message-ID"] for m in sandbox.mail.messages()] == [state.message_id]
+
+    _smtp_at(sandbox, sandbox.mail.port, user)
+    again = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send")
+    assert again.returncode == 0, again.stderr
+    assert _subjects(sandbox) == [SUBJECT], "sent once"
+    ctx = _ctx(sandbox)
+    state = mailing.mail_state(ctx, VoteStep(V, 1))
+    ctx.close()
+    assert state.sent_how == "found in the thread"
+
+
+def test_a_vote_dropped_and_lost_is_sent_again_only_with_resend(sandbox: Sandbox) -> None:
+    _seed(sandbox)
+    user = _ctx(sandbox).profile.smtp.user
+    with DroppingSmtp(sandbox.mbox, keep=False) as relay:
+        _smtp_at(sandbox, relay.port, "")
+        dropped = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send")
+    assert dropped.returncode == 3 and relay.received == 1
+    _smtp_at(sandbox, sandbox.mail.port, user)
+    refused = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send")
+    assert refused.returncode == 2 and "--resend" in refused.stderr
+    assert sandbox.mail.messages() == []
+    resent = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send", "--resend")
+    assert resent.returncode == 0, resent.stderr
+    assert _subjects(sandbox) == [SUBJECT]
+
+
+def test_a_result_dropped_after_data_is_found_in_the_thread_not_sent_twice(sandbox: Sandbox) -> None:
+    ctx = _vote_and_replies(sandbox)
+    start = mailing.mail_state(ctx, VoteStep(V, 1)).sent_at
+    user = ctx.profile.smtp.user
+    ctx.close()
+    assert start is not None
+    later = start + timedelta(hours=73)
+    with DroppingSmtp(sandbox.mbox) as relay:
+        _smtp_at(sandbox, relay.port, "")
+        ctx = _ctx(sandbox)
+        ctx.now = lambda: later
+        with pytest.raises(ExternalError, match="may have"):
+            execute(ctx, ResultStep(V, 1, send=True))
+        state = mailing.mail_state(ctx, ResultStep(V, 1))
+        check = ResultStep(V, 1).done(ctx)
+        ctx.close()
+    assert check.state.value == "interrupted" and "uncertain" in check.detail
+    assert state.attempt_open and state.uncertain and state.sent_at is None
+    _smtp_at(sandbox, sandbox.mail.port, user)
+    ctx = _ctx(sandbox)
+    ctx.now = lambda: later
+    execute(ctx, ResultStep(V, 1, send=True))
+    after = mailing.mail_state(ctx, ResultStep(V, 1))
+    ctx.close()
+    results = [m for m in sandbox.mail.messages() if str(m["Subject"]).startswith("[RESULT]")]
+    assert len(results) == 1 and results[0]["Message-ID"] == state.message_id == after.message_id
+    assert after.sent_at is not None
+
+
+def test_a_proposal_dropped_after_data_is_found_in_the_archive_not_sent_twice(sandbox: Sandbox) -> None:
+    user = _ctx(sandbox).profile.smtp.user
+    with DroppingSmtp(sandbox.mbox) as relay:
+        _smtp_at(sandbox, relay.port, "")
+        ctx = _ctx(sandbox)
+        with pytest.raises(ExternalError, match="may have"):
+            execute(ctx, ProposeStep(V, send=True))
+        assert "uncertain" in ProposeStep(V).done(ctx).detail
+        ctx.close()
+    assert relay.received == 1
+    _smtp_at(sandbox, sandbox.mail.port, user)
+    ctx = _ctx(sandbox)
+    execute(ctx, ProposeStep(V, send=True))
+    assert ProposeStep(V).done(ctx).detail.startswith("sent to dev@kvrocks.apache.org")
+    ctx.close()
+    assert len(sandbox.mail.messages()) == 1

@@ -9,13 +9,28 @@ from pathlib import Path
 
 import pytest
 
+from asf_release import profile as profile_module
 from asf_release.adapters import lists
 from asf_release.errors import ConfigError, UsageError
-from asf_release.mailtext import Head, html_to_text, normalize_subject, subject_pattern
+from asf_release.mailtext import Head, html_to_text, normalize_subject, rc_in_body, subject_pattern
 from asf_release.profile import vote_rules
 from asf_release.roster import parse as parse_roster
+from asf_release.steps.tally import count_votes
+from asf_release.version import Version
 from asf_release.votes import Ballot, Reading, Rule, count, read_ballot
-from tests.vote_fixtures import committee_info
+from tests.vote_fixtures import (
+    ALICE,
+    BRUNO,
+    CHEN,
+    DANA,
+    ERIK,
+    GRACE,
+    RESULT_SUBJECT,
+    Thread,
+    committee_info,
+    reply,
+    vote_mail,
+)
 
 BALLOTS = [
     ("+1", "+1", ""),
@@ -87,6 +102,55 @@ def test_subjects_are_compared_without_reply_prefixes_case_or_spacing() -> None:
     found = pattern.match(normalize_subject("Re: [VOTE] Release Apache Kvrocks 2.11.0-rc3"))
     assert found and found.group("rc") == "3"
     assert not pattern.match(normalize_subject("[VOTE] Release Apache Kvrocks 2.11.0-rc3 (take 2)"))
+
+
+@pytest.mark.parametrize(
+    ("template", "subject", "rc"),
+    [
+        ("[VOTE] Release Apache Kvrocks {version}-rc{rc}", "[VOTE] Release Apache Kvrocks 2.11.0", None),
+        (
+            "[VOTE] Release Apache Kvrocks {version}-rc{rc}",
+            "Re: [VOTE] Release Apache Kvrocks 2.11.0 RC2",
+            "2",
+        ),
+        ("[VOTE] Release Apache Kvrocks {version}", "[VOTE] Release Apache Kvrocks 2.11.0", None),
+        ("[VOTE] Release Apache Kvrocks {version}", "[VOTE] Release Apache Kvrocks 2.11.0-rc4", "4"),
+        ("[VOTE] Release X {version} (RC{rc})", "[VOTE] Release X 2.11.0 (RC2)", "2"),
+        (
+            "[VOTE] Release {version}, release candidate #{rc}",
+            "[VOTE] Release 2.11.0, release candidate #3",
+            "3",
+        ),
+        ("[VOTE] Release {version}, release candidate #{rc}", "[VOTE] Release 2.11.0", None),
+    ],
+)
+def test_the_rc_number_in_a_subject_is_optional_and_captured(
+    template: str, subject: str, rc: str | None
+) -> None:
+    found = subject_pattern(template, {"version": "2.11.0", "rc": None}).match(normalize_subject(subject))
+    assert found is not None and found.groupdict().get("rc") == rc
+    assert not subject_pattern(template, {"version": "2.11.0", "rc": None}).match(
+        normalize_subject(subject.replace("2.11.0", "2.11.01"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "rc"),
+    [
+        (
+            "The tag to be voted on is v2.11.0-rc2.\nhttps://dist.apache.org/repos/dist/dev/kvrocks/2.11.0-rc2/",
+            2,
+        ),
+        ("The tag to be voted on is 2.11.0-rc1.", 1),  # the seed's own template: no 'v'
+        ("from release candidate 3.", 3),
+        ("rc2 fixes what 2.11.0-rc1 lacked: v2.11.0-rc2, 2.11.0-rc2/", 2),
+        ("2.11.0-rc1 or 2.11.0-rc2?", None),
+        ("v12.11.0-rc1", None),
+        ("Please vote.\n> v2.11.0-rc1", None),  # quoted text is not the VOTE's own
+    ],
+)
+def test_the_rc_a_vote_body_names(body: str, rc: int | None) -> None:
+    assert rc_in_body(body, "2.11.0") == rc
 
 
 START = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
@@ -186,3 +250,35 @@ def test_json_that_is_not_ponymail_is_refused(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(UsageError, match="not PonyMail JSON"):
         lists.open_source(str(path))
+
+
+def test_a_result_from_a_pmc_member_closes_the_count_one_from_anyone_else_does_not(tmp_path: Path) -> None:
+    vote = vote_mail()
+    early = reply(vote, DANA, "Passed!\n", 1)
+    early.subject = RESULT_SUBJECT
+    closing = reply(vote, ALICE, "The vote has passed.\n", 75)
+    closing.subject = RESULT_SUBJECT
+    thread = Thread().add(
+        vote,
+        early,
+        reply(vote, BRUNO, "+1\n", 2),
+        reply(vote, CHEN, "+1\n", 3),
+        reply(vote, GRACE, "+1\n", 4),
+        closing,
+        reply(vote, ERIK, "+1\n", 76),
+    )
+    roster = tmp_path / "committee-info.json"
+    roster.write_text(json.dumps(committee_info()))
+    counted = count_votes(
+        profile_module.load(None, env={}),
+        Version(2, 11, 0),
+        1,
+        thread=str(thread.mbox(tmp_path / "t.mbox")),
+        roster=str(roster),
+        now=START + timedelta(hours=90),
+    )
+    tally = counted.tally
+    assert counted.selection.result is not None and counted.selection.result.message_id == closing.message_id
+    assert tally.closed_at == START + timedelta(hours=75) and tally.verdict.value == "passed"
+    assert [s.sender for s in tally.skipped] == ["Erik Lund <erik.lund@example.com>"]
+    assert any("[RESULT] from Dana Okafor" in note and "ignored" in note for note in tally.notes)

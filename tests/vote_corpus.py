@@ -4,7 +4,9 @@ Every case is one of the pitfalls a release manager meets: quoting styles, HTML-
 changed vote, a false "(binding)", a PMC member saying "non-binding", votes only in quotes, the
 release manager's own vote, two addresses of one person, mail after the RESULT or after the 72
 hours, template checkboxes, signatures with phone numbers, lost threading headers, other threads
-in the same mailbox.
+in the same mailbox; and the hostile ones: a [RESULT] from someone off the PMC, a second [VOTE]
+from a stranger, a subject without the RC number (the seed's own template), rc1 and rc2 threads
+under one subject.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ from tests.vote_fixtures import (
     RESULT_SUBJECT,
     RM,
     START,
+    SUBJECT,
+    VOTE_BODY,
     Mail,
     Thread,
     reply,
+    vote_body,
     vote_mail,
 )
 
@@ -48,9 +53,17 @@ class Case:
     non_binding: dict[str, int] = field(default_factory=lambda: dict(ZERO))
     voters: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name -> (vote, binding)
     expect_notes: list[str] = field(default_factory=list)  # found in notes, voters' notes or skipped
+    # notes about messages outside the VOTE's thread tree (a PonyMail thread does not hold them)
+    outside_notes: list[str] = field(default_factory=list)
     roster: str = "json"  # "json": committee-info.json; "toml": TOML roster with extra addresses
     rule: str = "kvrocks"
     rc: int | None = 1
+    vote_subject: str | None = None  # the profile's mail.vote_subject, when not the built-in one
+    root: Mail | None = None  # the VOTE being counted, when it is not the thread's first message
+
+    @property
+    def vote(self) -> Mail:
+        return self.root or self.thread.mails[0]
 
 
 def _checked(name: str) -> str:
@@ -514,6 +527,7 @@ def busy_mailbox() -> Case:
         "passed",
         counts(3),
         voters={"Grace Hopkins": ("+1", True), "Alice Zhang": ("+1", True)},
+        root=vote,
     )
 
 
@@ -543,6 +557,124 @@ def second_candidate() -> Case:
         counts(3),
         voters={"Chen Wei": ("+1", True)},
         rc=None,
+        root=rc2,
+    )
+
+
+# --- hostile threads ----------------------------------------------------------------------------
+
+
+def non_pmc_result() -> Case:
+    """Anyone can write '[RESULT][VOTE]': one from a contributor an hour in closes nothing."""
+    vote = vote_mail()
+    fake = reply(vote, DANA, "The vote has passed, thanks all!\n", 1)
+    fake.subject = RESULT_SUBJECT
+    return Case(
+        "a [RESULT] from someone off the PMC an hour in does not close the vote",
+        Thread().add(
+            vote,
+            fake,
+            reply(vote, BRUNO, "+1\n", 5),
+            reply(vote, CHEN, "+1\n", 6),
+            reply(vote, GRACE, "+1\n", 30),
+        ),
+        80,
+        "passed",
+        counts(3),
+        voters={"Grace Hopkins": ("+1", True)},
+        expect_notes=["[RESULT] from Dana Okafor <dana@example.org>", "ignored"],
+    )
+
+
+def stranger_vote_root() -> Case:
+    """A second [VOTE] root with the same subject, from someone else, later: the first one stays."""
+    vote = vote_mail()
+    hijack = Mail(ERIK, "Please vote here instead.\n", START.replace(hour=15), subject=SUBJECT)
+    return Case(
+        "a second [VOTE] from a stranger never replaces the release manager's",
+        Thread().add(
+            vote,
+            reply(vote, BRUNO, "+1\n", 2),
+            reply(vote, CHEN, "+1\n", 3),
+            reply(vote, GRACE, "+1\n", 4),
+            reply(vote, JB, "-1 (binding)\n\nThe NOTICE year is wrong.\n", 5),
+            hijack,
+            reply(hijack, FRANK, "+1\n", 7),
+            reply(hijack, DANA, "+1\n", 8),
+        ),
+        80,
+        "failed",
+        counts(3, 0, 1),
+        voters={"Jean-Baptiste Onofré": ("-1", True)},
+        outside_notes=["from Erik Lund <erik.lund@example.com>", "not counted"],
+    )
+
+
+SEED_SUBJECT = "[VOTE] Release Apache Kvrocks 2.11.0"
+
+
+def seed_template_subject() -> Case:
+    """The seed's own template: no RC number in the subject; the body names the tag v2.11.0-rc1."""
+    vote = Mail(RM, VOTE_BODY, START, subject=SEED_SUBJECT, client="apple")
+    return Case(
+        "the seed's VOTE subject without an RC number: the RC is read from the body",
+        Thread().add(
+            vote,
+            reply(vote, BRUNO, "+1\n", 2),
+            reply(vote, CHEN, "+1 (binding)\n{quote}", 3),
+            reply(vote, GRACE, "+1\n", 4),
+        ),
+        80,
+        "passed",
+        counts(3),
+        voters={"Chen Wei": ("+1", True)},
+    )
+
+
+def _two_candidates_one_subject() -> tuple[Thread, Mail, Mail, float]:
+    """rc1 (a binding -1) and rc2 (three +1) under one subject, as with vote_subject without {rc}."""
+    rc1 = Mail(RM, VOTE_BODY, START, subject=SEED_SUBJECT, client="apple")
+    rc2 = Mail(RM, vote_body(2), START.replace(day=10), subject=SEED_SUBJECT, client="apple")
+    later = (rc2.at - START).total_seconds() / 3600
+    thread = Thread().add(
+        rc1,
+        reply(rc1, CHEN, "-1 (binding)\n\nLicense header missing in src/foo.cc\n", 2),
+        reply(rc1, BRUNO, "+1\n", 3),
+        rc2,
+        reply(rc2, BRUNO, "+1\n", later + 1),
+        reply(rc2, ALICE, "+1\n", later + 2),
+        reply(rc2, GRACE, "+1\n", later + 3),
+    )
+    return thread, rc1, rc2, later
+
+
+def rc1_under_a_subject_without_rc() -> Case:
+    thread, rc1, _, _ = _two_candidates_one_subject()
+    return Case(
+        "rc1 and rc2 under one subject without {rc}: rc1 keeps its binding -1",
+        thread,
+        80,
+        "failed",
+        counts(1, 0, 1),
+        voters={"Chen Wei": ("-1", True)},
+        expect_notes=["binding -1 from Chen Wei"],
+        vote_subject="[VOTE] Release Apache Kvrocks {version}",
+        root=rc1,
+    )
+
+
+def rc2_under_a_subject_without_rc() -> Case:
+    thread, _, rc2, later = _two_candidates_one_subject()
+    return Case(
+        "rc1 and rc2 under one subject without {rc}: rc2 counts its own votes only",
+        thread,
+        later + 80,
+        "passed",
+        counts(3),
+        voters={"Alice Zhang": ("+1", True)},
+        rc=2,
+        vote_subject="[VOTE] Release Apache Kvrocks {version}",
+        root=rc2,
     )
 
 
@@ -570,4 +702,9 @@ def cases() -> list[Case]:
         lost_threading(),
         busy_mailbox(),
         second_candidate(),
+        non_pmc_result(),
+        stranger_vote_root(),
+        seed_template_subject(),
+        rc1_under_a_subject_without_rc(),
+        rc2_under_a_subject_without_rc(),
     ]

@@ -93,6 +93,11 @@ Riley Morgan
 """
 
 
+def vote_body(rc: int) -> str:
+    """The VOTE of another candidate of the same version: the body names its tag and directory."""
+    return VOTE_BODY.replace("-rc1", f"-rc{rc}")
+
+
 def committee_info() -> dict[str, Any]:
     roster = {uid: {"name": name, "date": "2022-06-01"} for uid, name in PMC.items()}
     return {
@@ -226,7 +231,10 @@ class Thread:
         return path
 
     def ponymail(self, anonymize: bool = False) -> dict[str, dict[str, Any]]:
-        """The messages as PonyMail documents, keyed by PonyMail's own id (mid)."""
+        """The messages as PonyMail Foal's archiver stores them (tools/archiver.py), keyed by its own
+        id (mid): headers decoded, the sender as `Name <address>` (quoted only when the name needs
+        it), `date` as 'YYYY/MM/DD HH:MM:SS' UTC. lists.apache.org hides addresses from anonymous
+        readers ('br...@apache.org') in `from` and `from_raw` alike."""
         docs = {}
         for mail in self.mails:
             mid = hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
@@ -235,19 +243,37 @@ class Thread:
                 local, _, domain = email.partition("@")
                 email = f"{local[:2]}...@{domain}"
             body = mail.body if not mail.html_only else _html_text(mail.html or "")
+            sender = ponymail_address(name, email)
             docs[mid] = {
+                "from_raw": sender,
+                "from": sender,
+                "to": "dev@kvrocks.apache.org",
+                "subject": mail.subject,
+                "message-id": mail.message_id,
                 "mid": mid,
                 "id": mid,
-                "message-id": mail.message_id,
-                "in-reply-to": mail.parent.message_id if mail.parent and mail.threaded else "",
-                "references": " ".join(mail.chain()) if mail.threaded else "",
-                "subject": mail.subject,
-                "from": formataddr((name, email)),
+                "cc": "",
                 "epoch": int(mail.at.timestamp()),
-                "body": body,
+                "list": "<dev.kvrocks.apache.org>",
                 "list_raw": "<dev.kvrocks.apache.org>",
+                "date": mail.at.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S"),
+                "private": False,
+                "references": " ".join(mail.chain()) if mail.threaded else "",
+                "in-reply-to": mail.parent.message_id if mail.parent and mail.threaded else "",
+                "body": body,
+                "attachments": [],
+                "gravatar": hashlib.md5(email.encode()).hexdigest(),  # as PonyMail computes it
             }
         return docs
+
+
+def ponymail_address(name: str, email: str) -> str:
+    """How PonyMail writes a sender: the name quoted only when it holds a special character."""
+    if not name:
+        return email
+    quoted = any(c in name for c in '[]\\()<>@,:;".')
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}" <{email}>' if quoted else f"{escaped} <{email}>"
 
 
 def _html_text(html: str) -> str:
@@ -325,28 +351,46 @@ class PonyMail:
                 return doc
         return None
 
-    def tree(self, doc: dict[str, Any]) -> dict[str, Any]:
-        children = [d for d in self.docs.values() if d["in-reply-to"] == doc["message-id"]]
-        short = {k: doc[k] for k in ("mid", "message-id", "subject", "from", "epoch")}
-        return {
-            **short,
-            "tid": doc["mid"],
-            "irt": doc["in-reply-to"],
-            "children": [self.tree(c) for c in children],
-        }
+    # the fields api/thread.lua keeps of an email (plugins/messages.py, USED_UI_FIELDS)
+    UI_FIELDS = frozenset(
+        {"attachments", "body", "children", "epoch", "from", "gravatar", "id", "in-reply-to", "list_raw",
+         "list", "message-id", "mid", "private", "subject"}
+    )  # fmt: skip
+
+    def _children(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        """fetch_children(short=True): a short entry per reply, its replies in `children`."""
+        return [
+            {
+                "tid": child["mid"],
+                "mid": child["mid"],
+                "message-id": child["message-id"],
+                "subject": child["subject"],
+                "from": child["from"],
+                "id": child["mid"],
+                "epoch": child["epoch"],
+                "children": self._children(child),
+                "irt": child["in-reply-to"],
+                "list_raw": child["list_raw"],
+            }
+            for child in self.docs.values()
+            if child["in-reply-to"] == doc["message-id"]
+        ]
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         key = query.get("id", [""])[0]
         doc = self.find(key)
         if doc is None:
-            return 404, {"error": "Email not found"}
+            return 404, "Email not found"  # PonyMail answers 404 in plain text
         if path.endswith("/api/thread.lua"):
-            root = dict(doc)
-            tree = self.tree(doc)
-            return 200, {"thread": {**root, "children": tree["children"]}, "emails": []}
+            # endpoints/thread.py: the root email, trimmed to the UI's fields, with its children;
+            # `emails` holds the root (fetch_children's own list stays empty: every entry is
+            # already registered when its parent looks)
+            root = {k: v for k, v in doc.items() if k in self.UI_FIELDS}
+            root["children"] = self._children(doc)
+            return 200, {"thread": root, "emails": [root]}
         if path.endswith("/api/email.lua"):
             return 200, doc
-        return 404, {"error": "no such endpoint"}
+        return 404, "no such endpoint"
 
     def __enter__(self) -> PonyMail:
         owner = self
@@ -356,9 +400,10 @@ class PonyMail:
                 parts = urllib.parse.urlsplit(self.path)
                 owner.requests.append(self.path)
                 status, data = owner.answer(parts.path, urllib.parse.parse_qs(parts.query))
-                payload = json.dumps(data).encode()
+                text = isinstance(data, str)
+                payload = data.encode() if text else json.dumps(data).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain" if text else "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -374,6 +419,52 @@ class PonyMail:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+# --- an SMTP server that takes the message, then drops the connection ----------------------------
+
+
+class DroppingSmtp:
+    """aiosmtpd on 127.0.0.1 whose DATA handler keeps the message (appended to `mbox`, the list's
+    archive, when `keep`) and then closes the connection before answering: the client cannot know
+    whether the message went out. The fault a release manager meets when a relay restarts."""
+
+    def __init__(self, mbox: Path, *, keep: bool = True) -> None:
+        self.mbox = mbox
+        self.keep = keep
+        self.received = 0
+        self._controller: Any = None
+
+    @property
+    def port(self) -> int:
+        assert self._controller is not None
+        return int(self._controller.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received += 1
+        if self.keep:
+            box = mailbox.mbox(self.mbox)
+            try:
+                box.add(envelope.original_content or envelope.content)
+                box.flush()
+            finally:
+                box.close()
+        server.transport.close()  # the message is taken; the answer never leaves
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> DroppingSmtp:
+        from aiosmtpd.controller import Controller
+
+        from asf_release.sandbox.services import free_port
+
+        self._controller = Controller(self, hostname=LOOPBACK, port=free_port())
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
 
 @pytest.fixture

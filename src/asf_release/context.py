@@ -14,7 +14,7 @@ from asf_release import profile as profile_module
 from asf_release.adapters.git import Git
 from asf_release.adapters.gpg import Gpg
 from asf_release.adapters.svn import Svn
-from asf_release.errors import UsageError
+from asf_release.errors import ConfigError, UsageError
 from asf_release.ledger import Ledger
 from asf_release.profile import Profile
 from asf_release.progress import NoProgress, Progress
@@ -42,15 +42,20 @@ class Context:
         env: Mapping[str, str] | None = None,
         dry_run: bool = False,
         progress: Progress | None = None,
+        profile: str | None = None,
+        profile_without_checkout: str | None = None,
     ) -> Context:
-        """The context for the checkout holding `project` (default: the current directory)."""
+        """The context for the checkout holding `project` (default: the current directory).
+        `profile` (a built-in name or a file) replaces the project's own; outside any checkout,
+        `profile_without_checkout` applies when given."""
         env = dict(os.environ if env is None else env)
         start = (project or Path.cwd()).resolve()
         if project is not None and not start.is_dir():
             raise UsageError(f"{start} is not a directory", "give --project the path of a checkout")
         root = Git.toplevel(start)
+        chosen = profile or (profile_without_checkout if root is None else None)
         return cls(
-            profile=profile_module.load(root, env=env),
+            profile=profile_module.load(root, env=env, chosen=chosen),
             root=root,
             env=env,
             dry_run=dry_run,
@@ -76,7 +81,20 @@ class Context:
 
     @cached_property
     def state_dir(self) -> Path:
-        return ledger_module.state_dir(self.require_project(), self.env)
+        """asf-release's own directory for this checkout, created when first needed."""
+        path = ledger_module.state_dir(self.require_project(), self.env)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            moved = "ASF_RELEASE_STATE_DIR" in self.env and self.env["ASF_RELEASE_STATE_DIR"]
+            raise ConfigError(
+                f"cannot create asf-release's state directory {path} ({error.strerror or error})",
+                "point ASF_RELEASE_STATE_DIR to a directory you can write"
+                if moved
+                else "check that you can write into the checkout's .git directory, "
+                "or point ASF_RELEASE_STATE_DIR to a directory you can write",
+            ) from None
+        return path
 
     @cached_property
     def ledger(self) -> Ledger:

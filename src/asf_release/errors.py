@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 from collections.abc import Sequence
 from enum import IntEnum
+
+from asf_release.cmdline import display
 
 
 class ExitCode(IntEnum):
@@ -11,6 +15,24 @@ class ExitCode(IntEnum):
     FAILED = 1  # checks failed, vote not passed
     USAGE = 2  # usage or configuration error
     EXTERNAL = 3  # an outside system failed
+    BUG = 4  # an exception asf-release did not expect: a bug, its traceback in a log file
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+
+
+class Interrupted(BaseException):
+    """A signal asked us to stop (SIGINT or SIGTERM). Raised from the signal handler so that every
+    `finally` runs (temporary directories go, servers stop) and the ledger keeps the step's intent
+    without a result, which the next run finishes. Not a KeyboardInterrupt: click and typer turn
+    that into a silent exit, and this must reach the CLI, which says where the release stands."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return ExitCode.TERMINATED if self.signum == signal.SIGTERM else 128 + self.signum
 
 
 class ReleaseError(Exception):
@@ -91,8 +113,10 @@ class ToolFailed(ExternalError):
         *,
         timed_out: bool = False,
     ) -> None:
-        shown = " ".join(argv)
+        shown = display(argv)
         tail = _tail(stderr)
+        if "No space left on device" in stderr or "Disk quota exceeded" in stderr:
+            hint = DISK_FULL_HINT
         if timed_out:
             message = f"'{shown}' did not finish in time"
         else:
@@ -104,6 +128,28 @@ class ToolFailed(ExternalError):
         self.returncode = returncode
         self.stderr = stderr
         self.timed_out = timed_out
+
+
+DISK_FULL_HINT = "the disk is full: free space on it, then run the command again; it finishes the job"
+
+
+def os_failure(error: OSError) -> ExternalError:
+    """An error of the operating system met while acting (a full disk, a file that cannot be
+    written), said to a person."""
+    where = f" {error.filename}" if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ExternalError(
+            f"no space left on the device holding{where or ' a file being written'}", DISK_FULL_HINT
+        )
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ExternalError(
+            f"cannot write{where} ({error.strerror})",
+            "check the permissions of that directory, then run again",
+        )
+    return ExternalError(
+        f"the system refused an operation on{where or ' a file'} ({error.strerror or error})",
+        "fix the cause, then run the command again; it finishes the job",
+    )
 
 
 def _tail(text: str, lines: int = 12) -> str:

@@ -8,8 +8,10 @@ result tells the next run to look at the world and finish the job.
 
 from __future__ import annotations
 
+import errno
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,6 +20,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from asf_release.errors import ConfigError, ExternalError, ReleaseError
 
 SCHEMA_VERSION = 1
 _SECRET_KEY = re.compile(r"pass(word|phrase)?|secret|token|credential", re.IGNORECASE)
@@ -70,14 +74,53 @@ class Event:
         }
 
 
+class LedgerDamaged(ReleaseError):
+    """The ledger's file is not a sound ledger any more; nothing is changed until a person acts."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"the ledger {path} is damaged ({detail})",
+            f"move it aside (mv {path} {path}.damaged) and run the command again: each step looks at "
+            "git, svn and the outbox and finishes what is left, but what only the ledger held "
+            "(cherry-pick decisions, deadlines, a forced result's reason) is lost; "
+            f"`sqlite3 {path}.damaged .recover` may save it",
+        )
+
+
 class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            existed = path.is_file() and path.stat().st_size > 0
+        except OSError as error:
+            raise _os_failure(path, error) from None
+        with self._guard():
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            if existed and self._schema_version() == SCHEMA_VERSION and not self._has_events():
+                self._db.close()
+                raise LedgerDamaged(path, "its table of events is missing")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _schema_version(self) -> int:
+        version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+    def _has_events(self) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
+        return found.fetchone() is not None
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite's errors, and records that do not read, as errors that speak to people."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise _sqlite_failure(self.path, error) from None
+        except (ValueError, KeyError, TypeError) as error:
+            raise LedgerDamaged(self.path, f"a record does not read: {error}") from None
 
     def close(self) -> None:
         self._db.close()
@@ -102,10 +145,11 @@ class Ledger:
         _refuse_secrets(payload)
         when = (at or datetime.now(UTC)).astimezone(UTC)
         text = json.dumps(payload, sort_keys=True, default=str)
-        cursor = self._db.execute(
-            "INSERT INTO events (at, release, rc, step, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (when.isoformat(), release, rc, step, kind.value, text),
-        )
+        with self._guard():
+            cursor = self._db.execute(
+                "INSERT INTO events (at, release, rc, step, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
+                (when.isoformat(), release, rc, step, kind.value, text),
+            )
         seq = cursor.lastrowid
         assert seq is not None
         return Event(seq, when, release, rc, step, kind, payload)
@@ -122,17 +166,60 @@ class Ledger:
         if where:
             query += " WHERE " + " AND ".join(where)
         query += " ORDER BY seq"
-        return [_row(row) for row in self._db.execute(query, args)]
+        with self._guard():
+            return [_row(row) for row in self._db.execute(query, args)]
 
     def releases(self) -> list[str]:
         """Releases with events, most recently touched last."""
-        rows = self._db.execute(
-            "SELECT release FROM events WHERE release != '' GROUP BY release ORDER BY MAX(seq)"
-        )
-        return [row[0] for row in rows]
+        with self._guard():
+            rows = self._db.execute(
+                "SELECT release FROM events WHERE release != '' GROUP BY release ORDER BY MAX(seq)"
+            )
+            return [row[0] for row in rows]
 
     def history(self, release: str) -> History:
         return History(self.events(release))
+
+
+def _sqlite_failure(path: Path, error: sqlite3.Error) -> ReleaseError:
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    text = str(error)
+    if code == 13 or "full" in text or (code == 10 and _nearly_full(path)):  # SQLITE_FULL, or IOERR
+        # on a disk with no room left (SQLite says "disk I/O error" when its -wal file cannot grow)
+        return ExternalError(
+            f"no space left on the disk that holds the ledger {path}",
+            "free space there, then run the command again: it picks up after the last step recorded",
+        )
+    if code in (11, 26) or "malformed" in text or "not a database" in text:  # CORRUPT, NOTADB
+        return LedgerDamaged(path, text)
+    if code in (3, 8, 14) or "readonly" in text or "unable to open" in text:  # PERM, READONLY, CANTOPEN
+        return ConfigError(
+            f"cannot write the ledger {path} ({text})",
+            "check the permissions of the state directory, or point ASF_RELEASE_STATE_DIR elsewhere",
+        )
+    if code == 5 or "locked" in text:  # BUSY
+        return ExternalError(
+            f"the ledger {path} stayed locked by another program ({text})", "try again in a moment"
+        )
+    return ExternalError(f"the ledger {path} could not be read or written ({text})", "run the command again")
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        return False
+
+
+def _os_failure(path: Path, error: OSError) -> ReleaseError:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ExternalError(
+            f"no space left for the ledger {path}", "free space there, then run the command again"
+        )
+    return ConfigError(
+        f"cannot use the ledger {path} ({error.strerror or error})",
+        "check the permissions of the state directory, or point ASF_RELEASE_STATE_DIR elsewhere",
+    )
 
 
 def _row(row: tuple[Any, ...]) -> Event:

@@ -6,6 +6,7 @@ in this message (not quoted from an earlier one, not a signature, not a template
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,25 +17,62 @@ from html.parser import HTMLParser
 
 # --- headers ----------------------------------------------------------------------------------
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_MESSAGE_ID = re.compile(r"<[^<>]*>")
 # Reply and forward prefixes of common clients, in several languages ("回复" and "答复": Chinese).
 _REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|aw|antw|sv|vs|fwd?|wg|tr|rif|回复|答复|转发)\s*(?:\[\d+\])?\s*[:：]\s*)+", re.I
 )
+# What a header value may not carry once decoded: control characters (CR, LF, NUL, VT, FF, the
+# C1 NEL U+0085...) and the Unicode line and paragraph separators, which str.splitlines(), some
+# mail libraries and terminals all take for line breaks.
+_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_HEADER_TEXT = 2000  # a subject or an address longer than this is cut (and never a vote's)
+
+
+def one_line(text: str, limit: int = MAX_HEADER_TEXT) -> str:
+    """A decoded header value as one line of text: every control character and line separator
+    becomes a space, runs of spaces one space, and the whole is cut at `limit` characters."""
+    if _BREAKING.search(text):
+        text = _BREAKING.sub(" ", text)
+    if "  " in text:
+        text = re.sub(r" {2,}", " ", text)
+    return text.strip()[:limit]
+
+
+def _visible_token(text: str, *, ascii_only: bool = True) -> str:
+    """A token (Message-ID, address) with what it may not hold written as an escape: every
+    character outside printable ASCII (or, for addresses, every control character, space and
+    line separator), so that it stays one token a header, a terminal or a ledger can carry, and
+    two different ones stay different."""
+    if text.isascii() and text.isprintable() and " " not in text:
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if 0x21 <= code <= 0x7E or not (ascii_only or char.isspace() or _BREAKING.match(char)):
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
 
 
 def message_ids(text: str) -> tuple[str, ...]:
-    """The Message-IDs in a header value (In-Reply-To, References), in order."""
-    found = tuple(_MESSAGE_ID.findall(text))
+    """The Message-IDs in a header value (In-Reply-To, References), in order, each made one safe
+    token (see _visible_token) the same way whichever header it came from."""
+    found = tuple(_visible_token(m) for m in _MESSAGE_ID.findall(text) if len(m) > 2)
     if found or not text.strip():
         return found
-    bare = text.strip().split()[0]  # a broken client left out the angle brackets
-    return (f"<{bare.strip('<>')}>",)
+    bare = text.strip().split()[0].strip("<>")  # a broken client left out the angle brackets
+    return (_visible_token(f"<{bare}>"),) if bare else ()
 
 
 def normalize_id(value: str) -> str:
-    found = _MESSAGE_ID.search(value)
-    return found.group(0) if found else f"<{value.strip().strip('<>')}>"
+    found = message_ids(value)
+    return found[0] if found else "<>"
 
 
 _SPACES = re.compile(r"\s+")
@@ -53,24 +91,65 @@ def normalize_subject(subject: str) -> str:
     return _BRACKETS.sub("][", text) if "] [" in text else text
 
 
+# The words before an RC number in a subject: "-rc", " rc", "_RC", " (rc", ", release candidate #".
+_RC_WORDS = r"[\s\-_.,]*\(?\s*(?:rc|release candidate)\s*#?\s*"
+_RC_MARK = re.compile(_RC_WORDS + "$")
+_OPTIONAL_RC = rf"(?:{_RC_WORDS}(?P<rc>\d+)\s*\)?)?"
+
+
 def subject_pattern(template: str, values: dict[str, str | None]) -> re.Pattern[str]:
     """A regex matching normalized subjects the template gives; a value of None matches digits.
 
     The template's runtime placeholders ({version}, {rc}) become their values; the group 'rc'
-    captures the release candidate number when it is left open.
+    captures the release candidate number when it is left open. An open RC number is optional,
+    as people write it: '[VOTE] Release X 2.10.2' (the seed's own template) matches
+    '[VOTE] Release X {version}-rc{rc}', and a template without {rc} still captures '-rc2' after
+    the version. Who tells candidates apart then: the Message-ID, or the RC the body names.
     """
+    pieces = re.split(r"(\{[a-z_]+\})", normalize_subject(template))
+    open_rc = "{rc}" in pieces and values.get("rc") is None
     out = []
     seen: set[str] = set()
-    for part in re.split(r"(\{[a-z_]+\})", normalize_subject(template)):
+    for index, part in enumerate(pieces):
         name = part[1:-1] if part.startswith("{") and part.endswith("}") else None
         if name is None:
-            out.append(re.escape(part))
+            following = pieces[index + 1] if index + 1 < len(pieces) else ""
+            mark = _RC_MARK.search(part) if open_rc and following == "{rc}" else None
+            out.append(re.escape(part[: mark.start()] if mark else part))
+        elif name == "rc" and open_rc and "rc" not in seen and _RC_MARK.search(pieces[index - 1]):
+            out.append(_OPTIONAL_RC)
+            seen.add(name)
+            if index + 1 < len(pieces) and pieces[index + 1].startswith(")"):
+                pieces[index + 1] = pieces[index + 1][1:]  # "(rc{rc})": the group took the ")"
         elif values.get(name) is not None:
             out.append(re.escape(str(values[name]).lower()))
+            if name == "version" and "{rc}" not in pieces and "rc" not in seen:
+                out.append(_OPTIONAL_RC)  # no {rc} in the template: "-rc2" may still follow
+                seen.add("rc")
         else:
             out.append(r"\d+" if name in seen else rf"(?P<{name}>\d+)")
             seen.add(name)
     return re.compile("^" + "".join(out) + "$")
+
+
+def rc_in_body(text: str, version: str) -> int | None:
+    """The release candidate a VOTE's own lines name ('v2.10.2-rc1', '.../2.10.2-rc1/', 'release
+    candidate 1'): the number named most often, or None when none is, or when two tie."""
+    named = re.compile(
+        rf"(?<![\d.]){re.escape(version)}[-_.]?rc(\d{{1,4}})(?!\d)|\brelease candidate\s+(?:#\s*)?(\d{{1,4}})\b",
+        re.I,
+    )
+    counts: dict[int, int] = {}
+    for line in visible(text).lines:
+        for match in named.finditer(line):
+            number = int(match.group(1) or match.group(2))
+            counts[number] = counts.get(number, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
 
 
 @dataclass(frozen=True)
@@ -80,9 +159,11 @@ class Sender:
 
     @classmethod
     def parse(cls, value: str) -> Sender:
-        name, email = parseaddr(value)
-        name = re.sub(r"\s+", " ", name).strip().strip("'\"")
-        email = email.strip().lower()
+        name, email = parseaddr(value[: MAX_HEADER_TEXT * 2])
+        name = one_line(re.sub(r"\s+", " ", name)).strip().strip("'\"")
+        # an address holding a line separator or a control character is no one's address: kept
+        # visible (escaped), it matches no roster entry
+        email = _visible_token(email.strip(" \t\r\n").lower()[:MAX_HEADER_TEXT], ascii_only=False)
         # "Name via dev" is how some lists rewrite a sender; the name is still the person's
         name = re.sub(r"\s+via\s+\S+$", "", name)
         return cls(name, email)
@@ -101,9 +182,36 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    return when if plausible(when) else None
+
+
+# A message dated outside these years is a broken or hostile clock: its date is not used (the vote
+# arithmetic, start + 72 hours, must never overflow).
+EARLIEST, LATEST = datetime(1990, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def plausible(when: datetime) -> bool:
+    try:
+        return EARLIEST <= when < LATEST
+    except (TypeError, OverflowError):
+        return False
+
+
+def from_epoch(value: object) -> datetime | None:
+    """A date from an archive's epoch seconds (PonyMail's 'epoch'); None when it is not a finite
+    number of a plausible year (1e300, NaN, inf, a negative, true, a list...)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value) if not isinstance(value, int) else value
+        if math.isnan(seconds) or not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
+            return None
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -119,6 +227,7 @@ class Head:
     date_raw: str | None = None
     when: datetime | None = None
     position: int = 0  # order in the source, breaks ties between equal dates
+    notes: tuple[str, ...] = ()  # what the source found wrong with it (an impossible date...)
 
     @cached_property
     def date(self) -> datetime | None:

@@ -1,8 +1,10 @@
 """Profile: every project-specific name, URL, rule and template.
 
-Layers, later ones winning: the built-in profile named by `profile = "..."` (default kvrocks),
-the project's asf-release.toml, the person's config file. Each layer is checked against the
-schema below on its own, so an error names the file that holds the mistake.
+Layers, later ones winning: the built-in profile named by `profile = "..."` (default: the one
+profiles/rules/defaults.toml names), the project's asf-release.toml, the person's config file.
+A profile chosen on the command line (`verify --profile NAME|FILE`) replaces the project's file.
+Each layer is checked against the schema below on its own, so an error names the file that holds
+the mistake.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from typing import Any
 from asf_release.errors import ConfigError
 
 PROJECT_FILE = "asf-release.toml"
-DEFAULT_PROFILE = "kvrocks"
+
+
+@functools.cache
+def _defaults() -> dict[str, str]:
+    text = (resources.files("asf_release") / "profiles" / "rules" / "defaults.toml").read_text()
+    return {key: str(value) for key, value in tomllib.loads(text).items()}
+
+
+DEFAULT_PROFILE = _defaults()["checkout"]
+NO_CHECKOUT_PROFILE = _defaults()["no_checkout"]  # verify's, for a voter with nothing set up
 USER_CONFIG_ENV = "ASF_RELEASE_CONFIG"
 
 # Placeholders resolved when the profile loads, from [project].
@@ -177,6 +188,7 @@ class ChecksSection:
     max_members: int
     max_unpacked_mb: int
     max_compression_ratio: int
+    max_download_seconds: int
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,8 @@ class BuildSection:
     test_command: str
     timeout_minutes: int
     required_tools: list[str]
+    network: bool
+    isolation: str
 
 
 @dataclass(frozen=True)
@@ -207,6 +221,23 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "smtp.security": ("starttls", "ssl", "none"),
     "vote.rule": (),  # the rules in profiles/rules/vote.toml: see vote_rules()
     "source.checksums": ("sha512", "sha256"),
+    "build.isolation": ("auto", "bubblewrap", "none"),
+}
+
+# The range of every whole number, ends included, checked with the other profile errors. A vote
+# follows ASF release policy: at least three binding +1 after at least 72 hours; a profile may ask
+# more, never less (a shorter or smaller vote is `result --force --reason`, not a setting).
+RANGES: dict[str, tuple[int, int]] = {
+    "smtp.port": (1, 65535),
+    "vote.min_binding_approvals": (3, 100),
+    "vote.min_hours": (72, 720),
+    "proposal.cherry_pick_days": (0, 365),
+    "checks.max_download_mb": (0, 1 << 20),
+    "checks.max_members": (1, 100_000_000),
+    "checks.max_unpacked_mb": (1, 1 << 24),
+    "checks.max_compression_ratio": (1, 1_000_000),
+    "checks.max_download_seconds": (1, 7 * 24 * 3600),
+    "build.timeout_minutes": (1, 7 * 24 * 60),
 }
 
 
@@ -291,8 +322,23 @@ def _field_types(section: type[Any]) -> dict[str, Any]:
 @functools.cache
 def vote_rules() -> dict[str, bool]:
     """Each vote rule a profile can pick, and whether a binding -1 vetoes under it."""
+    file = "built-in profiles/rules/vote.toml"
     text = (resources.files("asf_release") / "profiles" / "rules" / "vote.toml").read_text()
-    return {name: bool(rule["veto"]) for name, rule in tomllib.loads(text).items()}
+    return check_vote_rules(_parse(text, file), file)
+
+
+def check_vote_rules(rules: Mapping[str, Any], file: str) -> dict[str, bool]:
+    """The rules file holds tables with exactly one key, `veto`, true or false."""
+    checked: dict[str, bool] = {}
+    for name, rule in rules.items():
+        if not isinstance(rule, dict) or set(rule) != {"veto"}:
+            raise ConfigError("expected a table with one key, veto = true or false", file=file, key=name)
+        if not isinstance(rule["veto"], bool):
+            raise ConfigError(
+                f"expected true or false, found {_show(rule['veto'])}", file=file, key=f"{name}.veto"
+            )
+        checked[name] = rule["veto"]
+    return checked
 
 
 def builtin_names() -> list[str]:
@@ -326,19 +372,26 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path | None:
     return path if path.is_file() else None
 
 
-def load(root: Path | None = None, *, env: Mapping[str, str] | None = None) -> Profile:
-    """The effective profile for a project checkout (or for no project at all)."""
+def load(
+    root: Path | None = None, *, env: Mapping[str, str] | None = None, chosen: str | None = None
+) -> Profile:
+    """The effective profile for a project checkout (or for no project at all). `chosen` names a
+    built-in profile or a profile file (TOML, the shape of asf-release.toml, its own base named by
+    `profile = "..."`, else the no-checkout profile); it replaces the project's asf-release.toml."""
     layers: list[tuple[str, dict[str, Any], str]] = []
     project_file = root / PROJECT_FILE if root else None
     base = DEFAULT_PROFILE
-    if project_file and project_file.is_file():
-        text = project_file.read_text()
+    if chosen is not None:
+        base, layer = _chosen(chosen)
+        layers += layer
+    elif project_file and project_file.is_file():
+        text = _read_text(project_file)
         data = _parse(text, str(project_file))
         base = _take_base_name(data, str(project_file))
         layers.append((str(project_file), data, text))
     user_file = user_config_path(env)
     if user_file:
-        text = user_file.read_text()
+        text = _read_text(user_file)
         data = _parse(text, str(user_file))
         if "profile" in data:
             raise ConfigError(
@@ -349,7 +402,12 @@ def load(root: Path | None = None, *, env: Mapping[str, str] | None = None) -> P
             )
         layers.append((str(user_file), data, text))
 
-    merged = _parse(builtin_text(base), f"built-in profile {base}")
+    # Every built-in profile stands on the generic one: a key a project profile does not set
+    # takes the generic value, so no built-in can lack a key.
+    merged = _parse(builtin_text(NO_CHECKOUT_PROFILE), f"built-in profile {NO_CHECKOUT_PROFILE}")
+    if base != NO_CHECKOUT_PROFILE:
+        for section, values in _parse(builtin_text(base), f"built-in profile {base}").items():
+            merged.setdefault(section, {}).update(values)
     origins: dict[str, str] = {}
     for file, data, text in layers:
         _validate(data, file, text)
@@ -367,6 +425,42 @@ def load(root: Path | None = None, *, env: Mapping[str, str] | None = None) -> P
         root=root,
         **sections,
     )
+
+
+def _chosen(chosen: str) -> tuple[str, list[tuple[str, dict[str, Any], str]]]:
+    """The base and layers of a profile named on the command line: a built-in name or a file."""
+    if chosen in builtin_names():
+        return chosen, []
+    path = Path(chosen).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"'{chosen}' is neither a built-in profile nor a profile file",
+            f"built-in profiles: {', '.join(builtin_names())}; or give the path of a TOML file "
+            f"shaped like {PROJECT_FILE} (asf-release init writes one)",
+            key="profile",
+        )
+    text = _read_text(path)
+    data = _parse(text, str(path))
+    data.setdefault("profile", NO_CHECKOUT_PROFILE)
+    return _take_base_name(data, str(path)), [(str(path), data, text)]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            f"this file cannot be read ({error.strerror or error})", "check its permissions", file=str(path)
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"this file is not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start})",
+            "TOML files are UTF-8: save it again as UTF-8 (iconv -f latin1 -t utf-8 FILE)",
+            file=str(path),
+            line=data.count(b"\n", 0, error.start) + 1,
+        ) from None
 
 
 def _parse(text: str, file: str) -> dict[str, Any]:
@@ -443,6 +537,12 @@ def _type_problem(value: object, hint: object, key: str) -> str | None:
         raise TypeError(f"unsupported schema type {hint!r}")
     if not ok:
         return f"expected {expected}, found {_show(value)}"
+    if key in RANGES and isinstance(value, int):
+        low, high = RANGES[key]
+        if value < low:
+            return f"expected at least {low}, found {value}"
+        if value > high:
+            return f"expected at most {high}, found {_show(value)}"
     choices = tuple(vote_rules()) if key == "vote.rule" else _CHOICES.get(key)
     if choices:
         given = value if isinstance(value, list) else [value]

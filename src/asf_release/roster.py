@@ -16,15 +16,19 @@ address, so a TOML roster can add addresses per person, on top of committee-info
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from asf_release import boundedjson
 from asf_release.errors import ConfigError
-from asf_release.mailtext import Sender
+from asf_release.mailtext import Sender, one_line
+
+# committee-info.json nests five levels (committees, a committee, roster, a person); a TOML roster
+# three. Far deeper is an attack on the parser's recursion, refused before parsing.
+MAX_DEPTH = 32
 
 APACHE_DOMAIN = "apache.org"
 _PERSON_KEYS = frozenset({"name", "addresses", "pmc"})
@@ -127,8 +131,14 @@ def parse(data: bytes, committee: str, source: str) -> Roster:
 
 def _committee_info(text: str, committee: str, source: str) -> Roster:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
+        document = boundedjson.loads(text, max_depth=MAX_DEPTH)
+    except boundedjson.TooDeep as error:
+        raise ConfigError(
+            f"the roster is not a committee-info.json: its {error}",
+            "give committee-info.json from whimsy, or a TOML roster",
+            file=source,
+        ) from None
+    except ValueError as error:
         raise ConfigError(
             f"the roster is not valid JSON ({error})",
             "give committee-info.json from whimsy, or a TOML roster",
@@ -155,12 +165,18 @@ def _committee_info(text: str, committee: str, source: str) -> Roster:
 
 def _member_from_info(uid: str, info: Any) -> Member:
     name = info.get("name", "") if isinstance(info, dict) else ""
-    return Member(uid.lower(), str(name) or uid)
+    uid = one_line(uid.lower(), 200)
+    return Member(uid, one_line(name if isinstance(name, str) else "", 200) or uid)
 
 
 def _toml(text: str, committee: str, source: str) -> Roster:
     try:
+        boundedjson.check_depth(text, MAX_DEPTH, toml=True)
         document = tomllib.loads(text)
+    except boundedjson.TooDeep as error:
+        raise ConfigError(f"the roster is not a roster: its {error}", file=source) from None
+    except RecursionError:  # the depth scan reads TOML's strings loosely: the parser's own limit
+        raise ConfigError("the roster is not a roster: it is nested too deeply", file=source) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(
             f"the roster is neither committee-info.json nor valid TOML ({error})",
@@ -206,4 +222,6 @@ def _member_from_toml(uid: str, entry: Any, source: str) -> Member:
         raise ConfigError("name is a string and pmc true or false", file=source, key=key)
     if not isinstance(addresses, list) or not all(isinstance(a, str) and "@" in a for a in addresses):
         raise ConfigError("addresses is a list of mail addresses", file=source, key=f"{key}.addresses")
-    return Member(uid.lower(), name, frozenset(a.strip().lower() for a in addresses), pmc)
+    return Member(
+        one_line(uid.lower(), 200), one_line(name, 200), frozenset(a.strip().lower() for a in addresses), pmc
+    )

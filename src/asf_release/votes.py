@@ -12,15 +12,16 @@ Three questions, answered in order and each with its reasons:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from asf_release.errors import UsageError
 from asf_release.mailtext import Head, Sender, is_reply_subject, visible
-from asf_release.roster import Roster
+from asf_release.roster import Roster, fold_name
 
 # --- 1. the thread ----------------------------------------------------------------------------
 
@@ -32,12 +33,47 @@ class Selection:
     result: Head | None = None
     after_result: list[Head] = field(default_factory=list)
     by_subject: frozenset[str] = frozenset()  # Message-IDs joined by subject alone
-    other_roots: list[Head] = field(default_factory=list)
+    other_roots: list[Head] = field(default_factory=list)  # other [VOTE]s of this version, not counted
     root_by_subject: bool = False  # the VOTE's Message-ID was not known or not found
+    rc: int | None = None  # the candidate the VOTE is for, when its subject or body names it
+    ignored_results: list[Head] = field(default_factory=list)  # [RESULT]s from people who cannot close
+    notes: list[str] = field(default_factory=list)  # why the VOTE and the [RESULT] are these
+
+
+class AmbiguousVote(UsageError):
+    """Several [VOTE] messages could be this candidate's, and nothing tells them apart."""
+
+    def __init__(self, candidates: Sequence[Head], rc: int | None) -> None:
+        listed = "; ".join(
+            f"{head.message_id} from {head.sender.label()}"
+            + (f", {head.date:%Y-%m-%d %H:%M %Z}" if head.date else "")
+            for head in candidates
+        )
+        which = f"rc{rc}" if rc else "this version"
+        super().__init__(
+            f"{len(candidates)} [VOTE] messages could be the vote on {which}, and neither their subjects "
+            f"nor their bodies name the release candidate: {listed}",
+            "name the VOTE to count: --vote-message-id '<...>' (one of the Message-IDs above)",
+        )
+        self.candidates = list(candidates)
 
 
 def _order(head: Head) -> tuple[float, int]:
     return (head.date.timestamp() if head.date else float("inf"), head.position)
+
+
+def same_sender(one: Sender, other: Sender) -> bool:
+    """The same address; an address an archive hid ('rm...@apache.org') needs the same visible
+    start, the same domain, and the same name when both have one."""
+    if not one.email or not other.email:
+        return False
+    if one.hidden == other.hidden:
+        if one.email != other.email:
+            return False
+        return not one.hidden or not (one.name and other.name) or fold_name(one.name) == fold_name(other.name)
+    hidden, full = (one, other) if one.hidden else (other, one)
+    start, _, domain = hidden.email.partition("...@")
+    return full.email.startswith(start) and full.email.endswith("@" + domain)
 
 
 def select_thread(
@@ -46,8 +82,20 @@ def select_thread(
     vote_subject: re.Pattern[str],
     result_subject: re.Pattern[str],
     vote_id: str | None = None,
+    rc: int | None = None,
+    owner: Sender | None = None,
+    rc_of: Callable[[Head], int | None] | None = None,
+    may_close: Callable[[Sender], bool] | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> Selection | None:
-    """The [VOTE] message, its replies and its [RESULT] among all heads; None without a VOTE."""
+    """The [VOTE] message, its replies and its [RESULT] among all heads; None without a VOTE.
+
+    The VOTE is the message vote_id names (the ledger's, or --vote-message-id); else a message
+    with the VOTE subject, for candidate rc (the RC its subject names, else the one its body
+    names through rc_of), from owner (the address `vote` sent from; without one, the sender of
+    the first such message): a later [VOTE] from anyone else never replaces it. Messages the
+    ledger knows as other candidates' VOTEs (exclude) are never this one. A [RESULT] closes the
+    count only when its sender is the VOTE's, or one may_close accepts (a PMC member)."""
     by_id: dict[str, Head] = {}
     children: dict[str, list[Head]] = {}
     candidates: list[Head] = []
@@ -62,36 +110,42 @@ def select_thread(
             (same_subject if is_reply_subject(head.subject) else candidates).append(head)
         elif result_subject.match(subject) or _is_result_of(subject, vote_subject):
             results.append(head)
+    notes: list[str] = []
+    rcs: dict[str, int | None] = {}
+
+    def rc_named(head: Head) -> int | None:
+        if head.message_id not in rcs:
+            found = vote_subject.match(head.normalized_subject)
+            named = found.groupdict().get("rc") if found else None
+            rcs[head.message_id] = int(named) if named else (rc_of(head) if rc_of else None)
+        return rcs[head.message_id]
 
     root = by_id.get(vote_id) if vote_id else None
     root_by_subject = root is None
     if root is None:
-        if not candidates:
+        root = _vote_by_subject(candidates, exclude, rc, owner, rc_named, notes)
+        if root is None:
             return None
-        root = max(candidates, key=_order)  # a VOTE sent again (cancelled, resent): the latest counts
     others = [c for c in candidates if c is not root]
+    root_rc = rc_named(root)
 
-    linked: dict[str, Head] = {}
-    queue = [root.message_id]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            if child.message_id not in linked and child is not root:
-                linked[child.message_id] = child
-                queue.append(child.message_id)
+    linked = _descendants(root, children, stop={c.message_id for c in others})
     start = _order(root)
+    rivals = [c for c in others if same_sender(c.sender, root.sender) and _order(c) > start]
     joined = {
         h.message_id: h
         for h in same_subject
-        if h.message_id not in linked and h is not root and _order(h) >= start
+        if h.message_id not in linked
+        and h is not root
+        and _order(h) >= start
+        and not any(p in by_id for p in h.parents)  # threaded elsewhere (another candidate's thread)
+        and not any(r.normalized_subject == h.normalized_subject and _order(r) <= _order(h) for r in rivals)
     }
     members = {**linked, **joined}
 
-    own_results = [
-        r
-        for r in results
-        if not is_reply_subject(r.subject) and (r.message_id in members or _order(r) >= start)
-    ]
-    result = min(own_results, key=_order) if own_results else None
+    result, ignored = _closing_result(
+        results, members, by_id, root, root_rc, start, result_subject, vote_subject, may_close
+    )
     result_ids = {r.message_id for r in results}
     replies, after = [], []
     for head in sorted(members.values(), key=_order):
@@ -99,6 +153,11 @@ def select_thread(
             after.append(head)
         elif head.message_id not in result_ids:
             replies.append(head)
+    for head in ignored:
+        notes.append(
+            f"a [RESULT] from {head.sender.label()} is ignored: only the VOTE's sender or a PMC member "
+            "closes the vote"
+        )
     return Selection(
         root,
         replies,
@@ -107,7 +166,96 @@ def select_thread(
         frozenset(joined),
         sorted(others, key=_order),
         root_by_subject,
+        root_rc,
+        ignored,
+        notes,
     )
+
+
+def _vote_by_subject(
+    candidates: list[Head],
+    exclude: frozenset[str],
+    rc: int | None,
+    owner: Sender | None,
+    rc_named: Callable[[Head], int | None],
+    notes: list[str],
+) -> Head | None:
+    """The VOTE among the messages with its subject (see select_thread), or None."""
+    pool = sorted((c for c in candidates if c.message_id not in exclude), key=_order)
+    if not pool:
+        return None
+    if rc is None:  # no candidate asked for: the newest one's
+        wanted = rc_named(pool[-1])
+        group = [c for c in pool if rc_named(c) == wanted]
+    else:
+        group = [c for c in pool if rc_named(c) == rc] or [c for c in pool if rc_named(c) is None]
+        if not group:
+            return None
+    first = owner or group[0].sender
+    own = [c for c in group if same_sender(c.sender, first)]
+    for stranger in (c for c in group if c not in own):
+        when = f" ({stranger.date:%Y-%m-%d %H:%M %Z})" if stranger.date else ""
+        notes.append(
+            f"a [VOTE] with this subject from {stranger.sender.label()}{when} is not counted: the vote is the "
+            f"one {'sent by asf-release' if owner else 'sent first'}, from {first.label()}"
+        )
+    if not own:
+        return None
+    if len(own) > 1 and rc_named(own[-1]) is None:
+        raise AmbiguousVote(own, rc)
+    if len(own) > 1:
+        notes.append(f"the VOTE was sent {len(own)} times; the latest counts")
+    root = own[-1]
+    if rc is not None and rc_named(root) is None:
+        notes.append(f"neither the VOTE's subject nor its body names a release candidate: taken as rc{rc}'s")
+    return root
+
+
+def _descendants(root: Head, children: dict[str, list[Head]], stop: set[str]) -> dict[str, Head]:
+    """Every reply below root, by threading headers; another [VOTE]'s own thread is not entered."""
+    linked: dict[str, Head] = {}
+    queue = [root.message_id]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            if child.message_id not in linked and child is not root and child.message_id not in stop:
+                linked[child.message_id] = child
+                queue.append(child.message_id)
+    return linked
+
+
+def _closing_result(
+    results: list[Head],
+    members: dict[str, Head],
+    by_id: dict[str, Head],
+    root: Head,
+    root_rc: int | None,
+    start: tuple[float, int],
+    result_subject: re.Pattern[str],
+    vote_subject: re.Pattern[str],
+    may_close: Callable[[Sender], bool] | None,
+) -> tuple[Head | None, list[Head]]:
+    """The [RESULT] that closes this vote, and those before it from people who cannot close it."""
+    own = []
+    for head in results:
+        if is_reply_subject(head.subject):
+            continue
+        threaded_here = head.message_id in members
+        unthreaded = not any(p in by_id for p in head.parents) and _order(head) >= start
+        if not (threaded_here or unthreaded):
+            continue
+        found = result_subject.match(head.normalized_subject) or vote_subject.match(
+            head.normalized_subject.removeprefix("[result]").strip()
+        )
+        named = found.groupdict().get("rc") if found else None
+        if named and root_rc is not None and int(named) != root_rc:
+            continue  # another candidate's result
+        own.append(head)
+    ignored: list[Head] = []
+    for head in sorted(own, key=_order):
+        if same_sender(head.sender, root.sender) or (may_close is not None and may_close(head.sender)):
+            return head, ignored
+        ignored.append(head)
+    return None, ignored
 
 
 def _is_result_of(subject: str, vote_subject: re.Pattern[str]) -> bool:

@@ -295,3 +295,12 @@ def is_repository(path: Path) -> bool:
         return Git.toplevel(path) is not None
     except ToolFailed:
         return False
+
+
+def is_git_directory(path: Path) -> bool:
+    """A checkout or a bare repository (a mirror): anything git can read refs and trees from."""
+    try:
+        done = proc.run(["git", "rev-parse", "--git-dir"], cwd=path, check=False)
+    except ToolFailed:
+        return False
+    return done.returncode == 0

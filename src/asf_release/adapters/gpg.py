@@ -229,8 +229,12 @@ class Gpg:
         args = ["--armor", "--detach-sign", "--output", str(partial)] + (["--local-user", key] if key else [])
         # not --batch: the agent may need to ask the person for the passphrase
         argv = self._argv(*args, "-", batch=False)
-        with proc.feed(argv, env=_pinentry_tty(), timeout=600) as fed:
-            yield fed
+        try:
+            with proc.feed(argv, env=_pinentry_tty(), timeout=600) as fed:
+                yield fed
+        except BaseException:  # the data stopped (a failure, Ctrl-C, SIGTERM): no half signature stays
+            partial.unlink(missing_ok=True)
+            raise
         assert fed.result is not None
         if fed.result.returncode != 0 or fed.broken:
             partial.unlink(missing_ok=True)
@@ -262,15 +266,18 @@ class Gpg:
             verification = VerifyFeed(fed)
             yield verification
         assert fed.result is not None
-        verification.signature = parse_verify_status(fed.result.stdout, fed.result.stderr)
+        verification.signatures = parse_verify_statuses(fed.result.stdout, fed.result.stderr)
+        verification.signature = _worst(verification.signatures)
 
 
 class VerifyFeed:
-    """Data going to a running `gpg --verify`; its Signature once the data has all been written."""
+    """Data going to a running `gpg --verify`; once the data has all been written, `signatures`
+    holds gpg's verdict on each signature of the file and `signature` the worst of them."""
 
     def __init__(self, fed: proc.Feed) -> None:
         self._fed = fed
         self.signature: Signature | None = None
+        self.signatures: list[Signature] = []
 
     def write(self, data: bytes) -> None:
         self._fed.write(data)
@@ -349,12 +356,42 @@ def _unescape(text: str) -> str:
 
 
 def parse_verify_status(status: str, stderr: str = "") -> Signature:
-    """Interpret gpg's --status-fd lines for one detached signature."""
+    """gpg's verdict on a detached signature file: the worst of its signatures."""
+    return _worst(parse_verify_statuses(status, stderr))
+
+
+def parse_verify_statuses(status: str, stderr: str = "") -> list[Signature]:
+    """Interpret gpg's --status-fd lines: one Signature per signature the file holds (gpg starts
+    each with NEWSIG), so a file signed by three release managers gives three verdicts."""
+    details = [line for line in stderr.splitlines() if line.startswith("gpg:")]
+    before: list[str] = []  # lines ahead of the first NEWSIG belong to the first signature
+    groups: list[list[str]] = []
+    for line in status.splitlines():
+        if line.startswith("[GNUPG:] NEWSIG"):
+            groups.append([])
+        elif groups:
+            groups[-1].append(line)
+        else:
+            before.append(line)
+    if not groups:
+        return [_parse_one(before, details)]
+    groups[0] = before + groups[0]
+    return [_parse_one(group, details) for group in groups]
+
+
+def _worst(signatures: list[Signature]) -> Signature:
+    bad = [s for s in signatures if not s.valid]
+    if bad:
+        return bad[0]
+    return signatures[0] if signatures else Signature(False, "error", details=["gpg said nothing"])
+
+
+def _parse_one(lines: list[str], details: list[str]) -> Signature:
     state = "error"
     key_id = fingerprint = primary = signer = digest = ""
     created: datetime | None = None
-    details = [line for line in stderr.splitlines() if line.startswith("gpg:")]
-    for line in status.splitlines():
+    details = list(details)
+    for line in lines:
         parts = line.split(" ", 2)
         if len(parts) < 2 or parts[0] != "[GNUPG:]":
             continue

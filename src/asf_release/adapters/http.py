@@ -1,16 +1,31 @@
-"""Reading things from outside: https URLs, Subversion URLs and local files, size-limited.
+"""Reading things from outside: https URLs, Subversion URLs and local files, each bounded.
 
-Everything that arrives is bounded (max_bytes) and streamed to disk when it may be large.
+Everything that arrives is bounded in size (max_bytes) and in time: a whole transfer (connect,
+headers, body) has a deadline, not only each read, so a server sending one byte every few seconds
+is cut off. Redirects are followed only to http(s), never from https down to http, and never from
+a public host to a loopback or private address (a test server on loopback may go anywhere).
+
+The thread fetches of the vote use the same bounds: `read(url, max_bytes=..., deadline=budget)`,
+with one `Deadline` shared by every request of a thread when the whole fetch must end in time.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import shutil
+import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+import urllib.response
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from asf_release import __version__
 from asf_release.adapters.svn import Svn
@@ -21,6 +36,9 @@ USER_AGENT = f"asf-release/{__version__}"
 CHUNK = 1 << 20
 SVN_SCHEMES = ("svn", "svn+ssh")
 HTTP_SCHEMES = ("http", "https")
+READ_SECONDS = 120.0  # a whole small resource: KEYS, a roster, a page of a thread
+DOWNLOAD_SECONDS = 1800.0  # a whole artifact (checks.max_download_seconds for an RC's files)
+READ_TIMEOUT = 60.0  # the longest silence between two reads
 
 
 def kind(location: str) -> str:
@@ -40,20 +58,219 @@ def local_path(location: str) -> Path:
     return Path(urllib.parse.unquote(parsed.path)) if parsed.scheme == "file" else Path(location).expanduser()
 
 
-def _open(url: str, timeout: float) -> urllib.response.addinfourl:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+class Deadline:
+    """A point in time after which a fetch (one request, or several sharing it) is cut off."""
+
+    def __init__(self, seconds: float, *, setting: str = "") -> None:
+        self.seconds = seconds
+        self.setting = setting  # the profile key that sets it, named in the error
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._end - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def error(self, url: str, received: int) -> ExternalError:
+        setting = f"raise {self.setting} in your configuration, or " if self.setting else ""
+        return ExternalError(
+            f"{url}: no complete answer within {self.seconds:g} s ({received:,} bytes received)",
+            f"the server is too slow or stalls: {setting}try again later or from another mirror",
+        )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # where the content really came from, after redirects
+    data: bytes
+
+
+# --- redirects --------------------------------------------------------------------------------
+def _host_kind(host: str) -> str:
+    """'loopback', 'private' (private, link-local, reserved...) or 'public' for a host name or
+    address; a name is judged by every address it resolves to, the most local one winning."""
     try:
-        response: urllib.response.addinfourl = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as error:
-        raise ExternalError(
-            f"{url}: the server answered {error.code} {error.reason}", _hint(error.code)
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise ExternalError(
-            f"{url}: could not connect ({reason})", "check the address and your network"
-        ) from None
-    return response
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except (OSError, UnicodeError):
+            return "public"  # it cannot be reached either; the connection will say so
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    kinds = set()
+    for address in addresses:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if address.is_loopback or address.is_unspecified:
+            kinds.add("loopback")
+        elif not address.is_global:
+            kinds.add("private")
+        else:
+            kinds.add("public")
+    for found in ("loopback", "private", "public"):
+        if found in kinds:
+            return found
+    return "public"
+
+
+def redirect_allowed(origin: str, target: str) -> str | None:
+    """Why a redirect from origin to target is refused, or None when it may be followed."""
+    source, goal = urllib.parse.urlsplit(origin), urllib.parse.urlsplit(target)
+    if goal.scheme.lower() not in HTTP_SCHEMES:
+        return f"it leads to a {goal.scheme or 'relative'}: URL, and only http(s) is followed"
+    origin_kind = _host_kind(source.hostname or "")
+    if origin_kind == "loopback":
+        return None  # a server on this machine (a test, a local mirror) is trusted with its redirects
+    if source.scheme.lower() == "https" and goal.scheme.lower() == "http":
+        return "it leads from https down to plain http"
+    target_kind = _host_kind(goal.hostname or "")
+    if target_kind not in ("public", origin_kind):
+        return f"it leads from a {origin_kind} host to a {target_kind} address ({goal.hostname})"
+    return None
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def http_error_302(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any) -> Any:
+        location = headers.get("location") or headers.get("uri")
+        if location:  # judged before the standard library looks at it
+            target = urllib.parse.urljoin(req.full_url, location.strip())
+            refused = redirect_allowed(self.origin, target)
+            if refused:
+                raise ExternalError(
+                    f"{req.full_url}: the server redirects to {target}, which is not followed: {refused}",
+                    "give the URL the redirect should have led to, if you trust it",
+                )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+# --- deadlines --------------------------------------------------------------------------------
+class _Watchdog:
+    """Shuts the sockets of one transfer down when its deadline passes, waking a blocked read."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(deadline.remaining(), self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watched(base: type[http.client.HTTPConnection], watchdog: _Watchdog) -> Any:
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+            def create_watched(*a: Any, **k: Any) -> socket.socket:
+                sock = socket.create_connection(*a, **k)  # what http.client uses, watched
+                watchdog.watch(sock)
+                return sock
+
+            self._create_connection = create_watched
+
+        def connect(self) -> None:
+            super().connect()
+            watchdog.watch(self.sock)  # the TLS socket, once wrapped
+
+    return Watched
+
+
+class _HTTP(urllib.request.HTTPHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self.connection = _watched(http.client.HTTPConnection, watchdog)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.connection, req)
+
+
+class _HTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self.connection = _watched(http.client.HTTPSConnection, watchdog)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self.connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _opened(
+    url: str, deadline: Deadline, timeout: float, headers: Mapping[str, str] | None = None
+) -> Iterator[tuple[Any, _Watchdog]]:
+    """The response to GET url, under the deadline's watchdog; errors speak to people."""
+    if kind(url) != "http":
+        raise UsageError(f"'{url}' is not an http(s) URL")
+    with _Watchdog(deadline) as watchdog:
+        opener = urllib.request.build_opener(_Redirects(url), _HTTP(watchdog), _HTTPS(watchdog))
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+        try:
+            response = opener.open(request, timeout=max(0.1, min(timeout, deadline.remaining())))
+        except urllib.error.HTTPError as error:
+            raise ExternalError(
+                f"{url}: the server answered {error.code} {error.reason}", _hint(error.code)
+            ) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
+            if watchdog.fired:
+                raise deadline.error(url, 0) from None
+            reason = getattr(error, "reason", error)
+            raise ExternalError(
+                f"{url}: could not connect ({reason})", "check the address and your network"
+            ) from None
+        with response:
+            yield response, watchdog
+
+
+def _chunks(response: Any, url: str, deadline: Deadline, watchdog: _Watchdog) -> Iterator[bytes]:
+    """The body, as it comes (read1 returns what one read brings, so the deadline is checked
+    between the bytes of a trickle); a cut-off transfer is an error, never a short success."""
+    received = 0
+    while True:
+        try:
+            chunk = response.read1(CHUNK)
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            if watchdog.fired or deadline.expired:
+                raise deadline.error(url, received) from None
+            raise ExternalError(
+                f"{url}: the transfer broke off after {received:,} bytes ({error})",
+                "try again; if it persists, try another mirror",
+            ) from None
+        if watchdog.fired or deadline.expired:
+            raise deadline.error(url, received)
+        if not chunk:
+            return
+        received += len(chunk)
+        yield chunk
 
 
 def _hint(code: int) -> str:
@@ -64,12 +281,42 @@ def _hint(code: int) -> str:
     return "try again later"
 
 
+def _budget(seconds: float, deadline: Deadline | None, setting: str = "") -> Deadline:
+    if deadline is not None and deadline.remaining() < seconds:
+        return deadline
+    return Deadline(seconds, setting=setting)
+
+
+def fetch(
+    url: str,
+    *,
+    max_bytes: int = 64 << 20,
+    seconds: float = READ_SECONDS,
+    deadline: Deadline | None = None,
+    timeout: float = READ_TIMEOUT,
+) -> Fetched:
+    """GET an http(s) URL whole, at most max_bytes and within the time given; with the URL it
+    came from after redirects (a listing's links are relative to that one)."""
+    budget = _budget(seconds, deadline)
+    with _opened(url, budget, timeout) as (response, watchdog):
+        parts: list[bytes] = []
+        size = 0
+        for chunk in _chunks(response, url, budget, watchdog):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ExternalError(f"{url} is larger than the {_mib(max_bytes)} allowed here")
+            parts.append(chunk)
+        return Fetched(response.geturl() or url, b"".join(parts))
+
+
 def read(
     location: str,
     *,
     max_bytes: int = 64 << 20,
     svn: Svn | None = None,
-    timeout: float = 60,
+    timeout: float = READ_TIMEOUT,
+    seconds: float = READ_SECONDS,
+    deadline: Deadline | None = None,
 ) -> bytes:
     """The whole content of a small resource (KEYS, a roster, a thread), at most max_bytes."""
     where = kind(location)
@@ -78,20 +325,16 @@ def read(
         if not path.is_file():
             raise UsageError(f"{path} does not exist or is not a file")
         if path.stat().st_size > max_bytes:
-            raise UsageError(f"{path} is larger than the {max_bytes >> 20} MiB allowed here")
+            raise UsageError(f"{path} is larger than the {_mib(max_bytes)} allowed here")
         return path.read_bytes()
     if where == "svn":
         data = (svn or Svn()).cat(location)
         if data is None:
             raise ExternalError(f"{location} does not exist in Subversion", "check the profile's dist URLs")
         if len(data) > max_bytes:
-            raise ExternalError(f"{location} is larger than the {max_bytes >> 20} MiB allowed here")
+            raise ExternalError(f"{location} is larger than the {_mib(max_bytes)} allowed here")
         return data
-    with _open(location, timeout) as response:
-        data = response.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ExternalError(f"{location} is larger than the {max_bytes >> 20} MiB allowed here")
-    return bytes(data)
+    return fetch(location, max_bytes=max_bytes, seconds=seconds, deadline=deadline, timeout=timeout).data
 
 
 def download(
@@ -100,29 +343,40 @@ def download(
     *,
     max_bytes: int,
     progress: Progress | None = None,
-    timeout: float = 60,
+    timeout: float = READ_TIMEOUT,
     headers: Mapping[str, str] | None = None,
+    seconds: float = DOWNLOAD_SECONDS,
+    deadline: Deadline | None = None,
+    setting: str = "",
 ) -> int:
-    """Stream an http(s) URL to dest (written as .partial, then renamed); return its size."""
+    """Stream an http(s) URL to dest (written as .partial, then renamed); return its size.
+    setting names the profile key that sets `seconds`, for the error's hint."""
     progress = progress or NoProgress()
+    budget = _budget(seconds, deadline, setting)
     partial = dest.with_name(dest.name + ".partial")
-    with _open(url, timeout) as response:
-        declared = response.headers.get("Content-Length")
-        total = int(declared) if declared and declared.isdigit() else None
-        if total is not None and total > max_bytes:
-            raise ExternalError(f"{url} is {total >> 20} MiB, more than the {max_bytes >> 20} MiB allowed")
-        size = 0
-        with partial.open("wb") as out, progress.task(f"download {dest.name}", total) as task:
-            while chunk := response.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    out.close()
-                    partial.unlink(missing_ok=True)
-                    raise ExternalError(f"{url} is larger than the {max_bytes >> 20} MiB allowed")
-                out.write(chunk)
-                task.advance(len(chunk))
+    try:
+        with _opened(url, budget, timeout, headers) as (response, watchdog):
+            declared = response.headers.get("Content-Length")
+            total = int(declared) if declared and declared.isdigit() else None
+            if total is not None and total > max_bytes:
+                raise ExternalError(f"{url} is {_mib(total)}, more than the {_mib(max_bytes)} allowed")
+            size = 0
+            with partial.open("wb") as out, progress.task(f"download {dest.name}", total) as task:
+                for chunk in _chunks(response, url, budget, watchdog):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ExternalError(f"{url} is larger than the {_mib(max_bytes)} allowed")
+                    out.write(chunk)
+                    task.advance(len(chunk))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(dest)
     return size
+
+
+def _mib(size: int) -> str:
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size:,} bytes"
 
 
 def copy_local(source: Path, dest: Path) -> int:

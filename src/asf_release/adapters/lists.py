@@ -9,7 +9,7 @@ mmap: the heap holds the heads, never the whole mailbox.
 
 from __future__ import annotations
 
-import json
+import codecs
 import mmap
 import os
 import re
@@ -17,7 +17,9 @@ import tempfile
 import urllib.parse
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import errors as email_errors
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -25,9 +27,19 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
+from asf_release import boundedjson
 from asf_release.adapters import http
 from asf_release.errors import ExternalError, UsageError
-from asf_release.mailtext import Head, html_to_text, message_ids, normalize_id
+from asf_release.mailtext import (
+    MAX_HEADER_TEXT,
+    Head,
+    from_epoch,
+    html_to_text,
+    message_ids,
+    normalize_id,
+    one_line,
+    plausible,
+)
 from asf_release.progress import NoProgress, Progress
 
 MAX_MESSAGE_BYTES = 4 << 20  # a vote never needs more; attachments beyond are not read
@@ -35,12 +47,28 @@ MAX_HEADER_BYTES = 256 << 10
 MAX_JSON_BYTES = 64 << 20
 MAX_MBOX_DOWNLOAD = 1 << 30
 MAX_THREAD_MESSAGES = 2000  # a vote thread has tens; PonyMail is asked for each body, one by one
+MAX_JSON_DEPTH = 512  # thread.lua nests two levels per reply; json.loads must never recurse past it
+# A mail's MIME tree: Python's parser recurses once per nested multipart (or attached message),
+# so a message holding more containers than this is not parsed; nor are more parts than this read.
+MAX_MIME_CONTAINERS = 32
+MAX_MIME_PARTS = 200
 
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _HEADER = re.compile(
     rb"^(message-id|in-reply-to|references|subject|from|date)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)",
     re.M | re.I,
 )
+
+
+@dataclass(frozen=True)
+class Body:
+    """The readable text of one message, and what kept part of it from being read."""
+
+    text: str
+    notes: tuple[str, ...] = ()
+
+
+_CONTAINER = re.compile(rb"^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/", re.I | re.M)
 
 
 class ThreadSource(ABC):
@@ -55,6 +83,10 @@ class ThreadSource(ABC):
     @abstractmethod
     def text(self, head: Head) -> str:
         """The readable body: plain text preferred, HTML converted, any transfer encoding/charset."""
+
+    def body(self, head: Head) -> Body:
+        """The readable body and what kept part of it from being read."""
+        return Body(self.text(head))
 
     def close(self) -> None:
         return None
@@ -133,8 +165,12 @@ def _open_url(location: str, *, progress: Progress | None, scratch: Path | None)
 
 def _json(data: bytes, where: str) -> Any:
     try:
-        return json.loads(data)
-    except json.JSONDecodeError as error:
+        return boundedjson.loads(data, max_depth=MAX_JSON_DEPTH)
+    except boundedjson.TooDeep as error:
+        raise ExternalError(
+            f"{where} is not a mail thread: its {error}", "check the thread's address or file"
+        ) from None
+    except ValueError as error:
         raise ExternalError(f"{where} is not valid JSON ({error})") from None
 
 
@@ -170,10 +206,13 @@ class MboxSource(ThreadSource):
             )
             start, position = end, position + 1
 
-    def text(self, head: Head) -> str:
+    def body(self, head: Head) -> Body:
         assert self._map is not None and isinstance(head.key, tuple)
         start, end = head.key
-        return readable_text(self._map[start : min(end, start + MAX_MESSAGE_BYTES)])
+        return read_body(self._map[start : min(end, start + MAX_MESSAGE_BYTES)])
+
+    def text(self, head: Head) -> str:
+        return self.body(head).text
 
     def close(self) -> None:
         if self._map is not None:
@@ -191,27 +230,27 @@ def _head(header: bytes, key: object, position: int) -> Head:
         if lowered not in values:
             text = value.decode("utf-8", errors="replace")
             values[lowered] = (_FOLD.sub(" ", text) if "\n" in text else text).strip()
-    subject = _decoded(values.get("subject", ""))
-    message_id = values.get("message-id", "")
+    message_id = normalize_id(values.get("message-id", ""))
     return Head(
         key=key,
-        message_id=normalize_id(message_id) if message_id else f"<no-message-id-{position}@asf-release>",
+        message_id=message_id if message_id != "<>" else f"<no-message-id-{position}@asf-release>",
         in_reply_to=message_ids(values.get("in-reply-to", "")),
         references=message_ids(values.get("references", "")),
-        subject=subject,
-        sender_raw=_decoded(values.get("from", "")),
-        date_raw=values.get("date"),
+        subject=one_line(_decoded(values.get("subject", ""))),
+        sender_raw=one_line(_decoded(values.get("from", ""))),
+        date_raw=one_line(values.get("date", ""), 200) or None,
         position=position,
     )
 
 
 def _decoded(value: str) -> str:
-    """An RFC 2047 encoded header ('=?utf-8?q?...?=') as text."""
+    """An RFC 2047 encoded header ('=?utf-8?q?...?=') as text; left as it is when it cannot be
+    decoded (an unknown or broken charset, bad base64)."""
     if "=?" not in value:
         return value
     try:
-        return str(make_header(decode_header(value)))
-    except (LookupError, ValueError, UnicodeDecodeError):
+        return str(make_header(decode_header(value[: MAX_HEADER_TEXT * 4])))
+    except (LookupError, ValueError, UnicodeError, email_errors.HeaderParseError):
         return value
 
 
@@ -229,10 +268,13 @@ class _FileSource(ThreadSource):
             end = header.find(b"\n\n")
             yield _head(header[: end if end >= 0 else len(header)], path, position)
 
-    def text(self, head: Head) -> str:
+    def body(self, head: Head) -> Body:
         assert isinstance(head.key, Path)
         with head.key.open("rb") as handle:
-            return readable_text(handle.read(MAX_MESSAGE_BYTES))
+            return read_body(handle.read(MAX_MESSAGE_BYTES))
+
+    def text(self, head: Head) -> str:
+        return self.body(head).text
 
 
 class MaildirSource(_FileSource):
@@ -292,7 +334,7 @@ class PonyMailSource(ThreadSource):
             )
         with (progress or NoProgress()).task("read the thread's messages", len(missing)) as task:
             for doc in missing:
-                mid = str(doc.get("mid") or doc.get("id") or doc.get("message-id") or "")
+                mid = _field(doc, "mid", "id", "message-id")
                 if not mid:
                     continue
                 email_url = f"{api.rstrip('/')}/email.lua?id={urllib.parse.quote(mid, safe='')}"
@@ -307,35 +349,44 @@ class PonyMailSource(ThreadSource):
 
     @classmethod
     def from_document(cls, location: str, document: Any, *, api: str | None = None) -> PonyMailSource:
-        """thread.lua's answer ({"thread": tree, "emails": [...]}), a list of emails, or one email."""
+        """thread.lua's answer ({"thread": tree, "emails": [...]}), a list of emails, or one email.
+
+        Every field may be missing or of another type than PonyMail writes (a stranger's file, a
+        broken proxy): what is not a string where a string goes, or a list where a list goes, is
+        ignored."""
         docs: dict[str, dict[str, Any]] = {}
         thread_id = None
 
-        def visit(doc: Any, parent: str | None) -> None:
-            if not isinstance(doc, dict):
-                return
-            key = str(doc.get("mid") or doc.get("id") or doc.get("message-id") or len(docs))
-            entry = docs.setdefault(key, {})
-            entry.update({k: v for k, v in doc.items() if k != "children"})
-            if parent and "_parent" not in entry:
-                entry["_parent"] = parent
-            for child in doc.get("children") or []:
-                visit(child, str(doc.get("message-id") or ""))
+        def visit(root: Any) -> None:
+            pending: list[tuple[Any, str | None]] = [(root, None)]
+            while pending:
+                doc, parent = pending.pop()
+                if not isinstance(doc, dict):
+                    continue
+                key = _field(doc, "mid", "id", "message-id") or f"#{len(docs)}"
+                entry = docs.setdefault(key, {})
+                entry.update({k: v for k, v in doc.items() if k != "children"})
+                if parent and "_parent" not in entry:
+                    entry["_parent"] = parent
+                children = doc.get("children")
+                if isinstance(children, list):
+                    own = _field(doc, "message-id")
+                    pending.extend((child, own) for child in reversed(children))
 
         if isinstance(document, dict) and isinstance(document.get("thread"), dict):
             thread = document["thread"]
-            thread_id = str(thread.get("tid") or thread.get("mid") or thread.get("id") or "") or None
-            visit(thread, None)
-            for email in document.get("emails") or []:
-                visit(email, None)
+            thread_id = _field(thread, "tid", "mid", "id") or None
+            visit(thread)
+            for email in _list(document.get("emails")):
+                visit(email)
         elif isinstance(document, dict) and isinstance(document.get("emails"), list):
             for email in document["emails"]:
-                visit(email, None)
+                visit(email)
         elif isinstance(document, list):
             for email in document:
-                visit(email, None)
-        elif isinstance(document, dict) and document.get("message-id"):
-            visit(document, None)
+                visit(email)
+        elif isinstance(document, dict) and _field(document, "message-id"):
+            visit(document)
         else:
             raise UsageError(
                 f"{location} is not PonyMail JSON",
@@ -345,24 +396,25 @@ class PonyMailSource(ThreadSource):
 
     def heads(self) -> Iterator[Head]:
         for position, doc in enumerate(self._docs):
-            message_id = str(doc.get("message-id") or "")
-            if not message_id:
+            message_id = normalize_id(_field(doc, "message-id"))
+            if message_id == "<>":
                 continue
-            parents = message_ids(str(doc.get("in-reply-to") or doc.get("irt") or ""))
-            references = message_ids(str(doc.get("references") or ""))
-            if doc.get("_parent"):
-                references = (*references, normalize_id(str(doc["_parent"])))
-            epoch = doc.get("epoch")
+            parents = message_ids(_field(doc, "in-reply-to", "irt"))
+            references = message_ids(_field(doc, "references"))
+            parent = _field(doc, "_parent")
+            if parent:
+                references = (*references, normalize_id(parent))
+            when, notes = _ponymail_date(doc)
             yield Head(
                 key=position,
-                message_id=normalize_id(message_id),
+                message_id=message_id,
                 in_reply_to=parents,
                 references=references,
-                subject=str(doc.get("subject") or ""),
-                sender_raw=str(doc.get("from_raw") or doc.get("from") or ""),
-                date_raw=str(doc.get("date")) if doc.get("date") else None,
-                when=datetime.fromtimestamp(float(epoch), UTC) if isinstance(epoch, int | float) else None,
+                subject=one_line(_decoded(_field(doc, "subject"))),
+                sender_raw=one_line(_decoded(_field(doc, "from_raw", "from"))),
+                when=when,
                 position=position,
+                notes=notes,
             )
 
     def text(self, head: Head) -> str:
@@ -371,28 +423,95 @@ class PonyMailSource(ThreadSource):
         return body[:MAX_MESSAGE_BYTES] if isinstance(body, str) else ""
 
 
+def _field(doc: dict[str, Any], *names: str) -> str:
+    """The first of these fields that holds text (a number is taken as its digits), else ''."""
+    for name in names:
+        value = doc.get(name)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ponymail_date(doc: dict[str, Any]) -> tuple[datetime | None, tuple[str, ...]]:
+    """A PonyMail document's date: 'epoch' (seconds, as its archiver writes it), else its 'date'
+    ('YYYY/MM/DD HH:MM:SS', UTC). An epoch that is no date is said, never used."""
+    epoch = doc.get("epoch")
+    when = from_epoch(epoch)
+    if when is not None:
+        return when, ()
+    text = _field(doc, "date")
+    try:
+        parsed: datetime | None = datetime.strptime(text[:40], "%Y/%m/%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        parsed = None
+    if parsed is not None and not plausible(parsed):
+        parsed = None
+    if epoch is None:
+        return parsed, ()
+    shown = one_line(repr(epoch), 40)
+    instead = "its 'date' field is used" if parsed else "it is taken as the latest message"
+    return parsed, (f"its date (epoch {shown}) is not a date: {instead}",)
+
+
 def readable_text(raw: bytes) -> str:
+    return read_body(raw).text
+
+
+def read_body(raw: bytes) -> Body:
     """The body a person reads: text/plain preferred, else HTML as text; decoded whatever the
-    transfer encoding (base64, quoted-printable) and charset (unknown ones replaced, not fatal).
+    transfer encoding (base64, quoted-printable) and charset (unknown or undecodable ones read as
+    UTF-8 with replacements, not fatal). A MIME tree nested past MAX_MIME_CONTAINERS is not parsed
+    and only the first MAX_MIME_PARTS parts are looked at: each is said in the notes.
 
     Parsed with the compat32 policy: the modern one builds rich header objects a vote never
     needs, at ten times the cost."""
+    containers = len(_CONTAINER.findall(raw))
+    if containers > MAX_MIME_CONTAINERS:
+        return Body(
+            "",
+            (
+                f"its MIME structure is nested {containers} levels of parts deep (more than "
+                f"{MAX_MIME_CONTAINERS}): its text was not read",
+            ),
+        )
     message = BytesParser(policy=policy.compat32).parsebytes(raw)
     plain: Message | None = None
     html: Message | None = None
-    for part in message.walk():
+    notes: tuple[str, ...] = ()
+    pending = [message]
+    seen = 0
+    while pending and plain is None:
+        part = pending.pop()
+        seen += 1
+        if seen > MAX_MIME_PARTS:
+            notes = (f"it has more than {MAX_MIME_PARTS} MIME parts: only the first ones were read",)
+            break
         if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                pending.extend(reversed([p for p in payload if isinstance(p, Message)]))
             continue
         if str(part.get("Content-Disposition", "")).strip().lower().startswith("attachment"):
             continue
         kind = part.get_content_type()
-        if kind == "text/plain" and plain is None:
+        if kind == "text/plain":
             plain = part
         elif kind == "text/html" and html is None:
             html = part
     if plain is not None:
-        return _content(plain)
-    return html_to_text(_content(html)) if html is not None else ""
+        return Body(_content(plain), notes)
+    return Body(html_to_text(_content(html)) if html is not None else "", notes)
+
+
+# Codecs Python has under a name a Content-Type may give, which are no character set of mail:
+# 'punycode' turns plain text into nothing, 'idna' and 'undefined' refuse to decode.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
 
 
 def _content(part: Message) -> str:
@@ -401,8 +520,12 @@ def _content(part: Message) -> str:
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
+        if codecs.lookup(charset).name in _NOT_CHARSETS:
+            charset = "utf-8"
         return payload.decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know: keep what UTF-8 can read
+    except (LookupError, UnicodeError, ValueError):
+        # a charset Python does not know ('x-foo'), or a codec that is not for text ('hex'):
+        # keep what UTF-8 can read
         return payload.decode("utf-8", errors="replace")
 
 

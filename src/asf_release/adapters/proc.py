@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import subprocess
 import tempfile
 import time
@@ -16,14 +15,12 @@ from pathlib import Path
 from typing import IO
 
 from asf_release import crashpoints
+from asf_release.cmdline import MASK, display, mask
 from asf_release.errors import ToolFailed, ToolNotFound
 
 log = logging.getLogger("asf_release.proc")
 
 DEFAULT_TIMEOUT = 120.0
-MASK = "******"
-_SECRET_FLAGS = {"--password", "--passphrase", "--pass", "--token", "--secret"}
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@")
 
 
 @dataclass(frozen=True)
@@ -39,33 +36,13 @@ class Completed:
         return self.data.decode(errors="replace")
 
 
-def mask(argv: Sequence[str], secrets: Sequence[str] = ()) -> list[str]:
-    """argv as it may be shown or logged: secret values, secret flags' values and URL passwords hidden."""
-    shown: list[str] = []
-    hide_next = False
-    for arg in argv:
-        if hide_next:
-            shown.append(MASK)
-            hide_next = False
-            continue
-        flag, eq, _ = arg.partition("=")
-        if flag in _SECRET_FLAGS:
-            if eq:
-                shown.append(f"{flag}={MASK}")
-            else:
-                shown.append(arg)
-                hide_next = True
-            continue
-        for secret in secrets:
-            if secret:
-                arg = arg.replace(secret, MASK)
-        shown.append(_URL_CREDENTIALS.sub(rf"\g<scheme>\g<user>:{MASK}@", arg))
-    return shown
+__all__ = ["MASK", "Completed", "display", "feed", "mask", "run", "stream", "tool_env"]
 
 
-def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment with messages in English, so tools' output can be parsed."""
-    env = dict(os.environ)
+def tool_env(extra: Mapping[str, str] | None = None, *, inherit: bool = True) -> dict[str, str]:
+    """The caller's environment (or, not inheriting it, only `extra`) with messages in English,
+    so tools' output can be parsed."""
+    env = dict(os.environ) if inherit else {}
     env["LC_MESSAGES"] = "C"
     env.pop("LANGUAGE", None)
     if extra:
@@ -84,13 +61,15 @@ def run(
     secrets: Sequence[str] = (),
     hint: str | None = None,
     stdout: IO[bytes] | None = None,
+    inherit_env: bool = True,
 ) -> Completed:
     """Run argv (never through a shell) and return its output as text.
 
     stdout, when given, receives the raw output instead (for large or binary output).
+    inherit_env=False runs it with `env` alone (code we do not trust: see adapters/isolation).
     """
     shown = mask(argv, secrets)
-    log.debug("run: %s%s", " ".join(shown), f"  (in {cwd})" if cwd else "")
+    log.debug("run: %s%s", display(shown), f"  (in {cwd})" if cwd else "")
     data = input.encode() if isinstance(input, str) else input
     if crashpoints.during(shown):
         _crash_while_running(argv, cwd, env)
@@ -99,7 +78,7 @@ def run(
         proc = subprocess.run(  # noqa: S603 - argv list, no shell
             list(argv),
             cwd=cwd,
-            env=tool_env(env),
+            env=tool_env(env, inherit=inherit_env),
             input=data,
             stdin=None if data is not None else subprocess.DEVNULL,
             stdout=stdout if stdout is not None else subprocess.PIPE,
@@ -127,10 +106,17 @@ def run(
 
 
 def _crash_while_running(argv: Sequence[str], cwd: Path | str | None, env: Mapping[str, str] | None) -> None:
-    """Start the command, give it a moment to get going, then kill everything (tests only)."""
-    subprocess.Popen(list(argv), cwd=cwd, env=tool_env(env), stdin=subprocess.DEVNULL)  # noqa: S603
+    """Start the command, give it a moment to get going, then kill everything (tests only).
+    When the crash is a signal we survive long enough to handle (SIGINT, SIGTERM), the tool is
+    stopped as `run` stops it for any interruption."""
+    child = subprocess.Popen(list(argv), cwd=cwd, env=tool_env(env), stdin=subprocess.DEVNULL)  # noqa: S603
     time.sleep(0.05)
-    crashpoints.kill_now()
+    try:
+        crashpoints.kill_now()
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
 
 
 @contextmanager
@@ -144,7 +130,7 @@ def stream(
 ) -> Iterator[IO[bytes]]:
     """Run argv and yield its stdout as a byte stream; raise ToolFailed if it then fails."""
     shown = mask(argv)
-    log.debug("stream: %s", " ".join(shown))
+    log.debug("stream: %s", display(shown))
     # stderr goes to a file: a chatty tool must not block on a full pipe nobody reads
     with tempfile.TemporaryFile() as errfile:
         try:
@@ -207,7 +193,7 @@ def feed(
     `.result` holds the tool's outcome; the exit code is not checked (the caller interprets it).
     stdout and stderr go to files: a tool must not block on a full pipe nobody reads."""
     shown = mask(argv)
-    log.debug("feed: %s", " ".join(shown))
+    log.debug("feed: %s", display(shown))
     with tempfile.TemporaryFile() as outfile, tempfile.TemporaryFile() as errfile:
         started = time.monotonic()
         try:

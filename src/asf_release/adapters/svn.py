@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asf_release.adapters import proc
-from asf_release.errors import ToolFailed
+from asf_release.errors import ExternalError, ToolFailed
 
 PASSWORD_ENV = "ASF_RELEASE_SVN_PASSWORD"
 _NOT_FOUND = ("E170000", "W170000", "E155010", "W155010", "E200009", "E160013", "E170013")
@@ -123,18 +123,7 @@ class Svn:
             if _not_found(done.stderr):
                 return None
             raise ToolFailed(done.argv, done.returncode, done.stderr)
-        entries = []
-        for node in ET.fromstring(done.stdout).iter("entry"):
-            commit = node.find("commit")
-            entries.append(
-                Entry(
-                    name=node.findtext("name", ""),
-                    kind=node.get("kind", ""),
-                    size=int(node.findtext("size") or 0),
-                    revision=int(commit.get("revision", "0")) if commit is not None else 0,
-                )
-            )
-        return entries
+        return parse_list(done.stdout, url)
 
     def cat(self, url: str) -> bytes | None:
         done = self.run("cat", url, check=False)
@@ -209,6 +198,32 @@ class Svn:
 
     def import_(self, path: Path, url: str, message: str) -> None:
         self.run("import", "--quiet", "--message", message, str(path), url)
+
+
+def parse_list(text: str, url: str = "") -> list[Entry]:
+    """The entries of `svn list --xml` output. Names are as the server gave them: sources.unsafe()
+    judges them before any is used as a file name."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:
+        raise ExternalError(f"svn list {url} gave output that is not XML ({error})") from None
+    entries = []
+    for node in root.iter("entry"):
+        commit = node.find("commit")
+        entries.append(
+            Entry(
+                name=node.findtext("name", ""),
+                kind=node.get("kind", ""),
+                size=_number(node.findtext("size")),
+                revision=_number(commit.get("revision")) if commit is not None else 0,
+            )
+        )
+    return entries
+
+
+def _number(text: str | None) -> int:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else 0
 
 
 def _not_found(stderr: str) -> bool:

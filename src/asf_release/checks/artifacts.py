@@ -16,10 +16,27 @@ ID = "artifacts"
 
 def check(rc: OpenedRC) -> CheckResult:
     files = rc.located.files
-    findings: list[Finding] = []
+    findings: list[Finding] = [
+        fail(
+            "",
+            f"{rc.located.origin} lists a file named {refusal}, so it is not a plain file name; "
+            "it was not downloaded",
+            "a listing that names files outside their directory is broken or hostile: "
+            "get the RC from the project's dist directory",
+        )
+        for refusal in rc.located.refused
+    ]
     if not files:
-        return CheckResult.of(ID, [fail("", f"{rc.located.origin} holds no files")])
-    if rc.version is None:
+        return CheckResult.of(ID, [*findings, fail("", f"{rc.located.origin} holds no files")])
+    if rc.discovering and not rc.artifacts:
+        findings.append(
+            fail(
+                "",
+                "no file carries a .asc signature, so none is known to be an artifact",
+                "check the directory, or give --profile with a profile naming the artifacts",
+            )
+        )
+    elif rc.version is None and not rc.discovering:
         pattern = rc.profile.source.artifact
         findings.append(
             fail("", f"no file is named like an artifact ({pattern})", "check the directory or the profile")

@@ -1,22 +1,25 @@
 """provenance: the archive's files equal the RC tag's tree (git blob ids compared: an extra or
-changed file fails, a missing one warns), then the archive is rebuilt from the tag the way the
-profile packages it (git archive) and compared byte for byte."""
+changed file fails, a missing one warns), whatever the archive's format. Then the archive is
+rebuilt from the tag the way the profile packages it (git archive) and compared: a tar.gz byte for
+byte, else the tar inside it; a tar.bz2 or tar.xz by the tar inside (git archive makes no bzip2
+or xz of its own); a zip byte for byte with git archive's zip, where a difference is only a note
+(zips are made by many tools, and the files were compared already)."""
 
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from asf_release.adapters import http
-from asf_release.adapters.git import Git, is_repository
+from asf_release.adapters.git import Git, is_git_directory
 from asf_release.checks.common import capped, source_archive
 from asf_release.errors import ReleaseError
 from asf_release.verify.model import CheckResult, Finding, fail, note, warn
 from asf_release.verify.rc import OpenedRC
 from asf_release.verify.scan import ArchiveScan
+from asf_release.verify.tarstream import GZIP, ZIP, ArchiveStop, Inflater, Limits
 
 ID = "provenance"
 CHUNK = 1 << 20
@@ -51,7 +54,7 @@ def _repository(rc: OpenedRC, tag: str) -> tuple[Git, str]:
         raise Unreachable("no repository to compare with")
     if http.kind(location) == "file" and "://" not in location:
         path = Path(location).expanduser()
-        if not path.is_dir() or not is_repository(path):
+        if not path.is_dir() or not is_git_directory(path):
             raise Unreachable(f"{location} is not a git repository")
         git = Git(path)
     else:
@@ -95,24 +98,33 @@ def _compare_tree(git: Git, tag: str, scan: ArchiveScan) -> list[Finding]:
 def _compare_rebuild(git: Git, rc: OpenedRC, scan: ArchiveScan) -> list[Finding]:
     tag = rc.tag or ""
     prefix = f"{scan.top}/"
-    shown = f"git archive --format=tar.gz --prefix={prefix} {tag}"
+    whole = {GZIP: "tar.gz", ZIP: "zip"}.get(scan.format)
+    shown = f"git archive --format={whole or 'tar'} --prefix={prefix} {tag}"
+    limits = rc.limits()
     try:
-        with git.archive(tag, prefix, "tar.gz") as out:
-            rebuilt = _sha512(out)
-        if rebuilt == rc.digests.get(scan.name, {}).get("sha512"):
-            return [note(scan.name, f"byte for byte identical to `{shown}`")]
+        if whole is not None:
+            with git.archive(tag, prefix, whole) as out:
+                rebuilt = _sha512(out)
+            if rebuilt == rc.digests.get(scan.name, {}).get("sha512"):
+                return [note(scan.name, f"byte for byte identical to `{shown}`")]
+            if scan.format == ZIP:
+                return [note(scan.name, f"its files equal {tag}'s; the zip itself differs from `{shown}`")]
+        shown = f"git archive --format=tar --prefix={prefix} {tag}"
         with git.archive(tag, prefix, "tar") as out:
-            offset = _first_difference(_inflate(rc.path(scan.name)), _pieces(out))
+            offset = _first_difference(_inflate(rc.path(scan.name), limits), _pieces(out))
     except ReleaseError as error:
         return [warn(scan.name, f"could not rebuild it: {error.message}")]
+    except ArchiveStop as stop:
+        return [warn(scan.name, f"could not read it again: {stop}")]
     if offset is None:
-        return [
-            note(
-                scan.name,
-                f"the tar inside is identical to `{shown}`; only the gzip bytes differ (another gzip)",
-            )
-        ]
-    member = _member_at(rc.path(scan.name), offset)
+        again = (
+            "only the gzip bytes differ (another gzip)" if scan.format == GZIP else f"{scan.format} around it"
+        )
+        return [note(scan.name, f"the tar inside is identical to `{shown}`; {again}")]
+    try:
+        member = _member_at(rc.path(scan.name), offset, limits)
+    except ArchiveStop:
+        member = ""
     return [
         warn(
             scan.name,
@@ -134,14 +146,15 @@ def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def _inflate(path: Path) -> Iterator[bytes]:
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            data = chunk
-            while data and not decompressor.eof:
-                yield decompressor.decompress(data, CHUNK)
-                data = decompressor.unconsumed_tail
+def _inflate(path: Path, limits: Limits) -> Iterator[bytes]:
+    """The tar inside a compressed tar, whatever the compression, bounded as the first pass was."""
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    yield from Inflater(chunks(), limits)
 
 
 def _first_difference(left: Iterator[bytes], right: Iterator[bytes]) -> int | None:
@@ -162,11 +175,11 @@ def _first_difference(left: Iterator[bytes], right: Iterator[bytes]) -> int | No
         a, b = a[n:], b[n:]
 
 
-def _member_at(path: Path, offset: int) -> str:
+def _member_at(path: Path, offset: int, limits: Limits) -> str:
     """' (in member NAME)' for the tar member whose header or data holds offset."""
     position = 0
     buffer = b""
-    for piece in _inflate(path):
+    for piece in _inflate(path, limits):
         buffer += piece
         while len(buffer) >= 512:
             header = buffer[:512]

@@ -1,5 +1,7 @@
 """signatures: every .asc verified with gpg against the keys in KEYS only (a throwaway keyring,
-never the voter's own); the signing key and digest judged by ASF policy."""
+never the voter's own); the signing key and digest judged by ASF policy. A .asc may hold several
+signatures (Subversion's holds one per release manager who signed): it verifies only when every
+one of them does, and each signer is reported."""
 
 from __future__ import annotations
 
@@ -23,18 +25,26 @@ def check(rc: OpenedRC) -> CheckResult:
         name = f"{artifact}.asc"
         if name not in rc.located.files:
             continue  # the artifacts check reports it
-        signature = rc.signatures.get(name)
-        if signature is None:
+        signatures = rc.signatures.get(name)
+        if not signatures:
             findings.append(
                 fail(name, "is not an ASCII-armored signature", "sign with gpg --armor --detach-sign")
             )
             continue
         verified += 1
-        findings += _judge(name, artifact, signature, rc.keys)
+        for signature in signatures:
+            findings += _judge(name, artifact, signature, rc.keys)
+        if len(signatures) > 1:
+            good = sum(1 for s in signatures if s.valid)
+            findings.append(note(name, f"holds {len(signatures)} signatures, {good} of them good"))
     if not verified and not findings:
         return CheckResult.skipped(ID, "there is no signature to verify (see artifacts)")
+    count = sum(len(rc.signatures.get(f"{a}.asc", [])) for a in rc.artifacts)
     return CheckResult.of(
-        ID, findings, f"{verified} signature(s) verified with the {len(rc.keys)} key(s) of {rc.keys_source}"
+        ID,
+        findings,
+        f"{count} signature(s) in {verified} file(s) verified with the {len(rc.keys)} key(s) of "
+        f"{rc.keys_source}",
     )
 
 

@@ -16,11 +16,14 @@ if TYPE_CHECKING:
 
 from asf_release.cli import output
 from asf_release.cli.app import app
+from asf_release.errors import Interrupted
 
 
 class _Printer:
     def begin(self, title: str, command: str) -> None:
-        output.console.print(f"\n[bold cyan]▶ {escape(title)}[/]  [dim]{escape(command)}[/]")
+        output.console.print(
+            f"\n[bold cyan]{output.glyph('stage')} {escape(title)}[/]  [dim]{escape(command)}[/]"
+        )
 
     def end(self, result: StageResult) -> None:
         for line in result.lines:
@@ -35,8 +38,8 @@ def _serve(sandbox: Sandbox) -> None:
     try:
         while True:
             time.sleep(3600)
-    except KeyboardInterrupt:
-        output.console.print("stopped")
+    except Interrupted:  # Ctrl-C or SIGTERM: the way to stop serving; the demo stops its servers
+        output.console.print("stopping svnserve and the SMTP server")
 
 
 @app.command(rich_help_panel="Set-up and rehearsal")

@@ -10,6 +10,7 @@ from rich.markup import escape
 from asf_release.cli import output
 from asf_release.cli.app import app, context
 from asf_release.cli.options import DryRun, Json, VersionArg
+from asf_release.context import Context
 from asf_release.errors import UsageError
 from asf_release.steps import worklist as worklist_module
 from asf_release.steps.base import Outcome, Plan, execute
@@ -53,6 +54,14 @@ def propose(
             "--resend", help="Send it even though an earlier, interrupted send may have gone through."
         ),
     ] = False,
+    posted: Annotated[
+        str | None,
+        typer.Option(
+            "--posted",
+            metavar="URL",
+            help="Record that you posted the Markdown proposal yourself, at this URL (the GitHub Discussion).",
+        ),
+    ] = None,
     dry_run: DryRun = False,
     json_mode: Json = False,
 ) -> None:
@@ -60,11 +69,17 @@ def propose(
 
     Feature release X.Y.0: unstable since the previous line's branch point. Patch release X.Y.Z:
     the commits after the previous release, on X.Y or still only on unstable (by patch id).
-    The proposal is written to the outbox (.md or .eml); --send mails it to the dev list.
+    The proposal is written to the outbox (.md or .eml); --send mails it to the dev list. A
+    Markdown proposal is posted by hand: then record where with --posted URL.
 
     Example: asf-release propose 2.11.0 --format email --send
     """
     ctx = context(dry_run=dry_run, json_mode=json_mode)
+    if posted is not None:
+        _record_posted(
+            ctx, Version.parse(version), posted, conflicting=send or resend or bool(fmt or deadline)
+        )
+        return
     when = worklist_module.parse_day(deadline) if deadline else None
     from asf_release.steps.propose import ProposeStep  # loads the templates: only when proposing
 
@@ -77,6 +92,18 @@ def propose(
     if step.fmt == "markdown" or dry_run:
         output.console.print(step.text, markup=False, highlight=False)
     output.show_result(result, json_mode=False)
+
+
+def _record_posted(ctx: Context, version: Version, url: str, *, conflicting: bool) -> None:
+    from asf_release.steps.propose import record_posted
+
+    if conflicting:
+        raise UsageError("--posted only records where you posted the proposal", "give it alone: --posted URL")
+    if ctx.dry_run:
+        output.console.print(f"would record that the proposal of {version} is posted at {output.safe(url)}")
+        return
+    record_posted(ctx, version, url)
+    output.console.print(f"recorded: the proposal of {version} is posted at {output.safe(url)}")
 
 
 @app.command(rich_help_panel="1. Before the release candidate")

@@ -48,10 +48,12 @@ def keys_check(key: KeyOption = None, keys: KeysOption = None, json_mode: Json =
     if json_mode:
         output.print_json(report.to_json())
     else:
-        output.console.print(f"[bold]{escape(report.uid)}[/]  {escape(report.algorithm)}")
-        output.console.print(f"fingerprint {report.fingerprint}")
+        # the key's strength is one of the findings: the header names the key only, so it is said once
+        output.console.print(
+            f"[bold]{output.safe(report.uid)}[/]  fingerprint {output.safe(report.fingerprint)}"
+        )
         for finding in report.findings:
-            hint = f"  [dim]→ {escape(finding.hint)}[/]" if finding.hint else ""
+            hint = f"  [dim]{output.glyph('arrow')} {escape(finding.hint)}[/]" if finding.hint else ""
             output.console.print(f"  {output.styled(finding.level.value)}  {escape(finding.message)}{hint}")
     if not report.passed:
         raise typer.Exit(int(Failed.exit_code))

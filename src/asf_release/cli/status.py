@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from asf_release.cli import output
 from asf_release.cli.app import app, context
@@ -42,13 +41,10 @@ def status(
         return
     product = ctx.profile.project.product
     output.console.print(f"[bold]{escape(product)} {target}[/] ({target.kind.value} release), RC {report.rc}")
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    table.add_column("step")
-    table.add_column("state")
-    table.add_column("detail", overflow="fold")
-    for step in report.steps:
-        table.add_row(escape(step.title), output.styled(step.state.value), escape(step.detail))
-    output.console.print(table)
+    output.print_table(
+        ("step", "state", "detail"),
+        [(escape(step.title), output.styled(step.state.value), escape(step.detail)) for step in report.steps],
+    )
     upcoming = report.next
     if upcoming is None:
         output.console.print("[green]Every step is done.[/]")

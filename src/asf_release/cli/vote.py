@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from asf_release.cli import output
 from asf_release.cli.app import app, context
 from asf_release.cli.options import DryRun, Json, Rc, VersionArg
+from asf_release.errors import ExternalError, UsageError
 from asf_release.steps.base import Outcome, Plan, execute
 from asf_release.version import Version
 
@@ -40,6 +40,14 @@ Thread = Annotated[
 RosterOption = Annotated[
     str | None,
     typer.Option("--roster", help="The PMC roster: committee-info.json or a TOML roster, file or URL."),
+]
+VoteMessageId = Annotated[
+    str | None,
+    typer.Option(
+        "--vote-message-id",
+        help="The [VOTE] message to count, by its Message-ID (default: the one `vote` sent, else the "
+        "release manager's message with the VOTE subject).",
+    ),
 ]
 
 
@@ -107,6 +115,7 @@ def tally(
     rc: Rc = None,
     thread: Thread = None,
     roster: RosterOption = None,
+    vote_message_id: VoteMessageId = None,
     json_mode: Json = False,
 ) -> None:
     """Count the votes in the vote thread and say whether the vote passed, failed or is still open.
@@ -124,23 +133,34 @@ def tally(
 
     ctx = context(json_mode=json_mode)
     target = Version.parse(version)
-    if ctx.root is None:
-        if not thread:
-            ctx.require_project()  # explains: run in a checkout, or give --thread
-        counted = count_votes(
-            ctx.profile,
-            target,
-            rc,
-            thread=thread or "",
-            roster=roster or ctx.profile.vote.roster,
-            now=ctx.now(),
-            progress=ctx.progress,
+    if ctx.root is None and not thread:
+        raise UsageError(
+            "tally needs the vote thread: outside a project checkout there is no [VOTE] of yours to look up",
+            f"give it with --thread: an mbox downloaded from the list archive, a Maildir, or the "
+            f"PonyMail thread URL (asf-release tally {target} --thread ~/Downloads/vote.mbox), "
+            f"or run it in the project's checkout (--project PATH)",
         )
-    else:
-        step = TallyStep(target, _rc(ctx, target, rc), thread=thread, roster=roster)
-        execute(ctx, step)
-        assert step.counted is not None
-        counted = step.counted
+    try:
+        if ctx.root is None:
+            counted = count_votes(
+                ctx.profile,
+                target,
+                rc,
+                thread=thread or "",
+                roster=roster or ctx.profile.vote.roster,
+                now=ctx.now(),
+                vote_id=vote_message_id,
+                progress=ctx.progress,
+            )
+        else:
+            step = TallyStep(
+                target, _rc(ctx, target, rc), thread=thread, roster=roster, vote_message_id=vote_message_id
+            )
+            execute(ctx, step)
+            assert step.counted is not None
+            counted = step.counted
+    except ExternalError as error:
+        raise _offline_hint(error, target, thread, roster) from error
     if json_mode:
         output.print_json(counted.facts())
     else:
@@ -163,6 +183,7 @@ def result(
     ] = "",
     thread: Thread = None,
     roster: RosterOption = None,
+    vote_message_id: VoteMessageId = None,
     dry_run: DryRun = False,
     json_mode: Json = False,
 ) -> None:
@@ -186,6 +207,7 @@ def result(
         reason=reason,
         thread=thread,
         roster=roster,
+        vote_message_id=vote_message_id,
     )
     outcome = execute(ctx, step)
     message = None
@@ -194,6 +216,22 @@ def result(
     elif outcome.changed:
         message = _outbox(ctx, step.stem)
     _report(outcome, json_mode, message)
+
+
+def _offline_hint(
+    error: ExternalError, version: Version, thread: str | None, roster: str | None
+) -> ExternalError:
+    """The thread or the roster could not be fetched: say how to count without the network."""
+    ways = []
+    if not thread:
+        ways.append(
+            f"download the thread as an mbox from the list archive and give it: asf-release tally {version} "
+            "--thread FILE (a Maildir or a PonyMail thread URL works too)"
+        )
+    if not roster:
+        ways.append("give the PMC roster as a file: --roster committee-info.json (or a TOML roster)")
+    hint = "; ".join(filter(None, [error.hint, *ways]))
+    return ExternalError(error.message, hint)
 
 
 def _outbox(ctx: Context, stem: str) -> EmailMessage | None:
@@ -207,32 +245,32 @@ def show_tally(counted: VoteCount) -> None:
     tally = counted.tally
     root = counted.root
     output.console.print(
-        f"[bold]{escape(root.subject)}[/]\n"
-        f"[dim]sent {tally.start:%Y-%m-%d %H:%M %Z} by {escape(root.sender.label())}; "
-        f"read from {escape(counted.thread)}[/]"
+        f"[bold]{output.safe(root.subject)}[/]\n"
+        f"[dim]sent {tally.start:%Y-%m-%d %H:%M %Z} by {output.safe(root.sender.label())}; "
+        f"read from {output.safe(counted.thread)}[/]"
     )
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    for column in ("voter", "address", "vote", "binding", "notes"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for voter in tally.voters:
         vote_text = voter.raw if voter.raw == voter.vote else f"{voter.raw} ({voter.vote})"
         if voter.history:
-            vote_text = " → ".join((*voter.history, vote_text))
-        table.add_row(
-            escape(voter.name),
-            escape(voter.email),
-            escape(vote_text),
-            "[green]yes[/]" if voter.binding else "no",
-            escape("; ".join(voter.notes)),
+            vote_text = f" {output.glyph('arrow')} ".join((*voter.history, vote_text))
+        rows.append(
+            (
+                output.safe(voter.name),
+                output.safe(voter.email),
+                output.safe(vote_text),
+                "[green]yes[/]" if voter.binding else "no",
+                escape("; ".join(voter.notes)),
+            )
         )
-    output.console.print(table)
+    output.print_table(("voter", "address", "vote", "binding", "notes"), rows)
     binding, other = tally.counts(True), tally.counts(False)
     output.console.print(
         f"binding: +1 {binding['+1']}, 0 {binding['0']}, -1 {binding['-1']}    "
         f"non-binding: +1 {other['+1']}, 0 {other['0']}, -1 {other['-1']}"
     )
     for skipped in tally.skipped:
-        output.console.print(f"[dim]not counted: {escape(skipped.sender)}: {escape(skipped.reason)}[/]")
+        output.console.print(f"[dim]not counted: {output.safe(skipped.sender)}: {escape(skipped.reason)}[/]")
     for note in tally.notes:
         output.console.print(f"[cyan]note:[/] {escape(note)}")
     output.console.print(
@@ -242,4 +280,4 @@ def show_tally(counted: VoteCount) -> None:
     )
     output.console.print(f"verdict: {output.styled(tally.verdict.value)}")
     for missing in tally.missing:
-        output.console.print(f"  [yellow]•[/] {escape(missing)}")
+        output.console.print(f"  [yellow]{output.glyph('bullet')}[/] {escape(missing)}")

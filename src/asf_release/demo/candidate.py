@@ -31,7 +31,7 @@ def stages(version: str) -> list[Stage]:
 def _said(result: Plan | Outcome) -> list[str]:
     if isinstance(result, Plan):  # never: the demo does not run dry
         return [action.summary for action in result.actions]
-    return [result.summary, *result.details]
+    return result.lines
 
 
 def _keys_check(run: DemoRun) -> list[str]:
@@ -40,7 +40,7 @@ def _keys_check(run: DemoRun) -> list[str]:
         report = keys.check(ctx)
     finally:
         ctx.close()
-    lines = [f"{report.uid}, {report.algorithm}, fingerprint {report.fingerprint}"]
+    lines = [f"{report.uid}, fingerprint {report.fingerprint}"]  # its strength is a finding below
     lines += [f"{f.level.value}: {f.message}" + (f" ({f.hint})" if f.hint else "") for f in report.findings]
     return lines
 

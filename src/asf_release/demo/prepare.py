@@ -43,7 +43,7 @@ def stages(version: str) -> list[Stage]:
 
 def _said(result: Plan | Outcome) -> list[str]:
     assert isinstance(result, Outcome)  # the demo never runs dry
-    return [("" if result.changed else "(already done) ") + result.summary, *result.details]
+    return result.lines  # an Outcome that changed nothing already says "already done"
 
 
 def _propose(run: DemoRun) -> list[str]:
@@ -56,7 +56,8 @@ def _propose(run: DemoRun) -> list[str]:
         assert proposal is not None and isinstance(written, Outcome)
         line = proposal.line
         if not written.changed:  # the proposal went out on an earlier run; today's would differ
-            return [*lines, *_said(execute(ctx, ProposeStep(run.version, send=True)))]
+            sent = execute(ctx, ProposeStep(run.version, send=True))
+            return lines if not isinstance(sent, Outcome) or not sent.changed else [*lines, *_said(sent)]
         lines.append(
             f"{line.version} is a {line.kind.value} release after {line.previous}: {len(proposal.entries)} commits, "
             f"cherry-pick deadline {proposal.deadline}"
@@ -75,8 +76,10 @@ def _propose(run: DemoRun) -> list[str]:
 def _branch(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
-        lines = _said(execute(ctx, BranchStep(run.version, push=True)))
-        lines.append(BranchStep(run.version).done(ctx).detail)
+        outcome = execute(ctx, BranchStep(run.version, push=True))
+        lines = _said(outcome)
+        if isinstance(outcome, Outcome) and outcome.changed:  # unchanged, the outcome said it already
+            lines.append(BranchStep(run.version).done(ctx).detail)
         return lines
     finally:
         ctx.close()

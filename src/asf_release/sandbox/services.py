@@ -34,7 +34,10 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server can listen on port now. The servers set SO_REUSEADDR, so a port whose
+    last server was killed (its connections in TIME_WAIT) is free for them, and for this test."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((LOOPBACK, port))
         except OSError:

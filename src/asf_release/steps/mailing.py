@@ -1,17 +1,19 @@
 """Sending one message to the list exactly once: what the vote and result steps share.
 
 The ledger keeps the message's life as notes of the step, in order:
-  composed (its Message-ID, chosen once) -> sending -> sent | send-failed
-A rerun after 'sent' does nothing. After 'sending' with neither outcome the process died while
-the SMTP server had the message: the thread is searched for its Message-ID; found, it is recorded
-as sent; not found, the step refuses to send again unless told (--resend), because the list may
-simply not have archived it yet.
+  composed (its Message-ID, chosen once, and the From address) -> sending
+    -> sent | send-failed (the server refused it, or was never reached: sending again is safe)
+            | send-uncertain (the connection broke once the server had the message)
+A rerun after 'sent' does nothing. After 'sending' with no outcome (the process died mid-send) or
+'send-uncertain', the server may have the message: the thread is searched for its Message-ID;
+found, it is recorded as sent; not found, the step refuses to send again unless told (--resend),
+because the list may simply not have archived it yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -23,7 +25,7 @@ from asf_release.adapters import mail as mail_adapter
 from asf_release.context import Context
 from asf_release.errors import ConfigError, Refused, ReleaseError
 from asf_release.ledger import EventKind
-from asf_release.mailtext import Head
+from asf_release.mailtext import Head, Sender
 from asf_release.steps.base import Action, Check, State, Step
 from asf_release.version import Version
 
@@ -35,6 +37,8 @@ class MailState:
     sent_how: str = ""
     attempt_open: bool = False  # a send started and neither finished nor failed
     file: str | None = None
+    sender: str | None = None  # the From address it was composed with
+    uncertain: str = ""  # why the last attempt may or may not have reached the server
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ class MessageStep(Step):
     def unsent(self, ctx: Context, state: MailState, before: str) -> Check:
         """The state of a message not sent (yet): interrupted mid-send, waiting in the outbox, or
         `before` (what it waits for)."""
+        if state.attempt_open and state.uncertain:
+            return Check(
+                State.INTERRUPTED,
+                f"uncertain: {state.uncertain}; {self.command()} looks for {state.message_id} in the "
+                "thread and adopts it, or asks for --resend",
+            )
         if state.attempt_open:
             return Check(State.INTERRUPTED, "a send stopped midway: run again to check the thread and finish")
         path = ctx.outbox / f"{self.stem}.eml"
@@ -85,7 +95,7 @@ class MessageStep(Step):
         Returns when it was sent. `ours`: the ledger already knows it as composed by this step."""
         when = found.date or ctx.now()
         if not ours:
-            note(ctx, self, mail="composed", message_id=found.message_id, file="")
+            note(ctx, self, mail="composed", message_id=found.message_id, file="", sender=found.sender.email)
         note(
             ctx,
             self,
@@ -111,15 +121,46 @@ def mail_state(ctx: Context, step: Step) -> MailState:
             continue
         data, what = event.data, event.data["mail"]
         if what == "composed":
-            state = MailState(data["message_id"], None, "", False, data.get("file"))
+            state = MailState(data["message_id"], None, "", False, data.get("file"), data.get("sender"))
         elif what == "sending":
-            state = MailState(state.message_id, None, "", True, state.file)
+            state = replace(state, sent_at=None, sent_how="", attempt_open=True, uncertain="")
         elif what == "send-failed":
-            state = MailState(state.message_id, None, "", False, state.file)
+            state = replace(state, sent_at=None, sent_how="", attempt_open=False, uncertain="")
+        elif what == "send-uncertain":
+            state = replace(state, attempt_open=True, uncertain=str(data.get("error", "")) or "unknown")
         elif what == "sent":
             when = datetime.fromisoformat(data["date"])
-            state = MailState(data["message_id"], when, data.get("how", ""), False, state.file)
+            state = replace(
+                state,
+                message_id=data["message_id"],
+                sent_at=when,
+                sent_how=data.get("how", ""),
+                attempt_open=False,
+                uncertain="",
+            )
     return state
+
+
+def owner(ctx: Context, step: Step) -> str | None:
+    """The address this step's message was composed with (else the configured sender's): the VOTE
+    is the message from this address, whoever else writes with its subject."""
+    recorded = mail_state(ctx, step).sender
+    if recorded:
+        return recorded
+    try:
+        return Sender.parse(sender(ctx)).email or None
+    except ReleaseError:
+        return None
+
+
+def other_candidates(ctx: Context, step: Step) -> frozenset[str]:
+    """The Message-IDs the ledger knows as this step's messages for the other RCs of the release:
+    with a subject that names no RC, rc1's VOTE must never be taken for rc2's."""
+    ids = set()
+    for event in ctx.ledger.events(step.release, step.name):
+        if event.kind is EventKind.NOTE and event.rc != step.rc and event.data.get("message_id"):
+            ids.add(str(event.data["message_id"]))
+    return frozenset(ids)
 
 
 def note(ctx: Context, step: Step, **data: Any) -> None:
@@ -164,8 +205,16 @@ def deliver(
         )
     message_id = state.message_id
     if message_id is None:
-        message_id = new_message_id(sender(ctx))
-        note(ctx, step, mail="composed", message_id=message_id, file=str(_outbox_file(ctx, stem)))
+        from_address = sender(ctx)
+        message_id = new_message_id(from_address)
+        note(
+            ctx,
+            step,
+            mail="composed",
+            message_id=message_id,
+            file=str(_outbox_file(ctx, stem)),
+            sender=Sender.parse(from_address).email,
+        )
     if state.attempt_open:
         found = find(message_id)
         if found is not None:
@@ -184,8 +233,11 @@ def deliver(
         if not resend:
             raise Refused(
                 f"an earlier run handed this message ({message_id}) to the mail server and stopped before "
-                "knowing whether it was accepted, and the thread does not show it",
-                "look for it in the list archive; if it is not there, run the same command with --resend",
+                "knowing whether it was accepted"
+                + (f" ({state.uncertain})" if state.uncertain else "")
+                + ", and the thread does not show it",
+                "the list archive may be slow: look for it there; if it is not there, run the same "
+                "command with --resend",
             )
     date = ctx.now()
     message = build(message_id, date)
@@ -197,6 +249,9 @@ def deliver(
     note(ctx, step, mail="sending", message_id=message_id, date=date.isoformat())
     try:
         mail_adapter.send(message, settings, secret)
+    except mail_adapter.MaybeSent as error:
+        note(ctx, step, mail="send-uncertain", message_id=message_id, error=error.message)
+        raise
     except ReleaseError as error:
         note(ctx, step, mail="send-failed", message_id=message_id, error=error.message)
         raise

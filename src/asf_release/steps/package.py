@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shlex
 import shutil
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from asf_release import crashpoints
-from asf_release.adapters import proc
+from asf_release.adapters import isolation, proc
 from asf_release.adapters.git import Snapshot
 from asf_release.adapters.gpg import Key
+from asf_release.cmdline import display
 from asf_release.context import Context
 from asf_release.errors import Failed, Refused
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
@@ -81,22 +83,40 @@ def archive_to(
     hashers = {name: hashlib.new(name) for name in algorithms}
     partial = dest.with_name(dest.name + ".partial")
     size = 0
-    with (
-        ctx.git.archive(tag, prefix) as stream,
-        partial.open("wb") as out,
-        ctx.progress.task(f"archive {dest.name}") as task,
-    ):
-        while chunk := stream.read(CHUNK):
-            out.write(chunk)
-            crashpoints.reached("package:archiving")
-            for sink in sinks:
-                sink.write(chunk)
-            for hasher in hashers.values():
-                hasher.update(chunk)
-            size += len(chunk)
-            task.advance(len(chunk))
+    try:
+        with (
+            ctx.git.archive(tag, prefix) as stream,
+            partial.open("wb") as out,
+            ctx.progress.task(f"archive {dest.name}") as task,
+        ):
+            while chunk := stream.read(CHUNK):
+                out.write(chunk)
+                crashpoints.reached("package:archiving")
+                for sink in sinks:
+                    sink.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                size += len(chunk)
+                task.advance(len(chunk))
+            _sync(out)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)  # a failed write (a full disk) leaves nothing half-made
+        _name_the_file(error, dest)
+        raise
     partial.replace(dest)
     return Artifact(dest, {name: h.hexdigest() for name, h in hashers.items()}, size)
+
+
+def _name_the_file(error: BaseException, path: Path) -> None:
+    """A write error knows no file name: give it the one a person knows."""
+    if isinstance(error, OSError) and not error.filename:
+        error.filename = str(path)
+
+
+def _sync(out: BinaryIO) -> None:
+    """On the disk before it takes its final name: a rename never reveals a half-written file."""
+    out.flush()
+    os.fsync(out.fileno())
 
 
 def file_digests(path: Path, algorithms: list[str]) -> dict[str, str]:
@@ -390,17 +410,20 @@ class PackageStep(Step):
         if self._working_version(ctx) == version:
             return False  # an earlier run stopped after writing the version file: finish natively
         argv = shlex.split(ctx.profile.fmt("source.package_command", version=version, rc=self.rc_number))
-        env = dict(ctx.env)
+        # the project's own script, from its checkout: trusted less than we are, it never sees
+        # our passwords or agent sockets (gpg-agent it reaches through GNUPGHOME, to sign)
+        env = isolation.without_secrets({**os.environ, **ctx.env})
         if ctx.gpg.home:
             env["GNUPGHOME"] = str(ctx.gpg.home)
         proc.run(
             argv,
             cwd=root,
             env=env,
+            inherit_env=False,
             timeout=3600,
             hint="the project's packaging command failed; run it by hand to see why",
         )
-        details.append(f"ran {' '.join(argv)}")
+        details.append(f"ran {display(argv)}")
         self.changed_world()
         if self.tagged_commit(ctx) != self.tree(ctx).head:
             raise Refused(
@@ -441,11 +464,15 @@ class PackageStep(Step):
         algorithms = sorted({"sha512", *ctx.profile.source.checksums})
         fresh_path = tarball.with_name(tarball.name + ".new")
         signed_before = tarball.is_file() and asc.is_file() and self._good_signature(ctx, asc, tarball, key)
-        if signed_before:
-            fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms)
-        else:
-            with ctx.gpg.signing(asc, key.fingerprint) as signer:
-                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer])
+        try:
+            if signed_before:
+                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms)
+            else:
+                with ctx.gpg.signing(asc, key.fingerprint) as signer:
+                    fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer])
+        except BaseException:
+            fresh_path.unlink(missing_ok=True)
+            raise
         unchanged = (
             tarball.is_file() and file_digests(tarball, ["sha512"])["sha512"] == fresh.digests["sha512"]
         )
@@ -532,5 +559,12 @@ class _Stopwatch:
 
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
+    try:
+        with partial.open("wb") as out:
+            out.write(text.encode())
+            _sync(out)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)
+        _name_the_file(error, path)
+        raise
     partial.replace(path)

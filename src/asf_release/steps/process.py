@@ -218,8 +218,10 @@ def _step_status(
         world = step.done(ctx)
     except ReleaseError as error:
         world = Check(State.UNKNOWN, f"could not look: {error.message}")
-    if world.state is State.DONE:
-        return StepStatus(spec.name, spec.title, State.DONE, world.detail, command)
+    if world.state in (State.DONE, State.INTERRUPTED):
+        # a step that sees its own action half-done (a mail the server may have taken) says so
+        # first: that is what the next run must settle, whatever else waits or failed
+        return StepStatus(spec.name, spec.title, world.state, world.detail, command)
     record = history.step(spec.name, rc)
     missing = [name for name in spec.requires if name not in done]
     if missing:
@@ -240,4 +242,4 @@ def _step_status(
             str(record.failure.data.get("message", "")),
             command,
         )
-    return StepStatus(spec.name, spec.title, world.state, world.detail, command)
+    return StepStatus(spec.name, spec.title, world.state, world.detail, world.command or command)

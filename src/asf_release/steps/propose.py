@@ -60,6 +60,7 @@ class ProposeStep(Step):
         self.proposal: Proposal | None = None
         self.text = ""
         self._message: EmailMessage | None = None
+        self._reached: str | None = None  # an interrupted send the list archive shows
 
     def command(self) -> str:
         return f"asf-release propose {self.version}"
@@ -113,6 +114,10 @@ class ProposeStep(Step):
             return Plan(self.name, [], notes)
         interrupted = _interrupted_send(ctx, self.version)
         if self.send and interrupted and not self.resend:
+            if _in_archive(ctx, interrupted):
+                self._reached = interrupted
+                action = Action(f"record the proposal as sent: the list archive holds {interrupted}")
+                return Plan(self.name, [action], notes)
             raise Refused(
                 f"an earlier run was stopped while sending the proposal ({interrupted}); it may have reached the list",
                 f"look for it in the archive ({ctx.profile.mail.list_archive_url}); if it is not there, "
@@ -155,6 +160,8 @@ class ProposeStep(Step):
         }
         details = []
         if self.fmt == MARKDOWN:
+            if path.exists() and path.read_text() == self.text:
+                return Outcome(self.name, _unposted(path, self.version), facts, changed=False)
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(path.name + ".partial")
             partial.write_text(self.text)
@@ -166,6 +173,13 @@ class ProposeStep(Step):
         if sent and not self.resend:
             facts["message_id"] = sent.data.get("sent")
             return Outcome(self.name, "already sent", facts, changed=False)
+        if self._reached:
+            to = ctx.profile.mail.dev_list
+            self.record(
+                ctx, EventKind.NOTE, {"sent": self._reached, "to": to, "how": "found in the list archive"}
+            )
+            facts.update(message_id=self._reached, sent_to=to)
+            return Outcome(self.name, f"the interrupted send reached {to}: recorded, not sent again", facts)
         message = self._message or self._draft(ctx, path)
         if message is None:
             message = self._compose(ctx)
@@ -182,6 +196,9 @@ class ProposeStep(Step):
         self.record(ctx, EventKind.NOTE, {"sending": message_id, "to": to})
         try:
             mail.send(message, ctx.profile.smtp, mail.password(ctx.profile.smtp, ctx.env))
+        except mail.MaybeSent as error:  # the server may have it: the send stays open (see mailing)
+            self.record(ctx, EventKind.NOTE, {"send_uncertain": message_id, "error": error.message})
+            raise
         except (ExternalError, ConfigError) as error:
             self.record(ctx, EventKind.NOTE, {"send_failed": message_id, "error": error.message})
             raise
@@ -197,17 +214,48 @@ class ProposeStep(Step):
         markdown = outbox_file(ctx, self.version, MARKDOWN)
         if sent:
             return Check(State.DONE, f"sent to {sent.data.get('to')} on {sent.at.date().isoformat()}")
+        posted = _posted(ctx, self.version)
+        if posted:
+            return Check(State.DONE, f"posted at {posted.data['posted']} on {posted.at.date().isoformat()}")
+        interrupted = _interrupted_send(ctx, self.version)
+        if interrupted:
+            return Check(
+                State.INTERRUPTED,
+                f"uncertain: a send of {interrupted} stopped before the mail server answered; "
+                f"asf-release propose {self.version} --send looks for it in the list archive, or asks for --resend",
+            )
         if eml.exists():
             return Check(
-                State.DONE,
-                f"email in the outbox ({eml.name}), not sent by asf-release: send it, or run "
+                State.PENDING,
+                f"email written to the outbox ({eml.name}), not sent: asf-release propose {self.version} --send",
                 f"asf-release propose {self.version} --send",
             )
         if markdown.exists():
             return Check(
-                State.DONE, f"Markdown in the outbox ({markdown.name}): post it as a GitHub Discussion"
+                State.PENDING,
+                _unposted(markdown, self.version),
+                f"asf-release propose {self.version} --posted URL",
             )
         return Check(State.PENDING, "no proposal yet")
+
+
+def _unposted(markdown: Path, version: Version) -> str:
+    return (
+        f"Markdown written to the outbox ({markdown.name}), not sent: post it as a GitHub Discussion, then "
+        f"record it with asf-release propose {version} --posted URL; or mail it: asf-release propose "
+        f"{version} --send"
+    )
+
+
+def record_posted(ctx: Context, version: Version, url: str) -> None:
+    """The release manager posted the Markdown proposal by hand (a GitHub Discussion): keep where."""
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f"'{url}' is not the address of the post", "give the Discussion's https URL")
+    ctx.ledger.append(str(version), ProposeStep.name, EventKind.NOTE, {"posted": url}, at=ctx.now())
+
+
+def _posted(ctx: Context, version: Version) -> Event | None:
+    return next((e for e in reversed(_sending_events(ctx, version)) if "posted" in e.data), None)
 
 
 def sender(ctx: Context) -> str:
@@ -249,6 +297,14 @@ def _interrupted_send(ctx: Context, version: Version) -> str | None:
         elif event.data.get("sent") == pending or event.data.get("send_failed") == pending:
             pending = None
     return pending
+
+
+def _in_archive(ctx: Context, message_id: str) -> bool:
+    """Whether the list archive holds the proposal an interrupted run sent (the vote's lookup, by
+    Message-ID: see steps/mailing.py)."""
+    from asf_release.steps import mailing
+
+    return mailing.find_in(mailing.thread_location(ctx, None, message_id), message_id) is not None
 
 
 def _summary(proposal: Proposal) -> str:

@@ -18,6 +18,7 @@ from asf_release.errors import Failed, UsageError
 from asf_release.steps import mailing
 from asf_release.steps.base import Action, Check, Outcome, Plan, State
 from asf_release.steps.tally import TallyStep, VoteCount, find_result, record_decision
+from asf_release.steps.vote import VoteStep
 from asf_release.version import Version
 
 
@@ -37,11 +38,12 @@ class ResultStep(mailing.MessageStep):
         reason: str = "",
         thread: str | None = None,
         roster: str | None = None,
+        vote_message_id: str | None = None,
     ) -> None:
         super().__init__(version, rc, send=send, resend=resend)
         self.force = force
         self.reason = reason.strip()
-        self.tally = TallyStep(version, rc, thread=thread, roster=roster)
+        self.tally = TallyStep(version, rc, thread=thread, roster=roster, vote_message_id=vote_message_id)
         if force and not self.reason:
             raise UsageError(
                 "--force needs --reason", 'say why, for the ledger and the message: --reason "..."'
@@ -117,9 +119,13 @@ class ResultStep(mailing.MessageStep):
             return Check(
                 State.DONE, f"[RESULT] sent {state.sent_at:%Y-%m-%d %H:%M}, Message-ID {state.message_id}"
             )
+        if state.attempt_open:
+            return self.unsent(ctx, state, "")  # the ledger does not know: the next run looks
         local = mailing.local_thread(ctx)
         if local and self.rc:
-            found = find_result(ctx.profile, local, self.version, self.rc, None)
+            vote = VoteStep(self.version, self.rc)
+            vote_id = mailing.mail_state(ctx, vote).message_id
+            found = find_result(ctx.profile, local, self.version, self.rc, vote_id, mailing.owner(ctx, vote))
             if found is not None:
                 return Check(State.DONE, f"[RESULT] in the thread, from {found.sender.label()}")
         return self.unsent(ctx, state, "after the vote passes")

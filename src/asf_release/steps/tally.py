@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from asf_release.adapters.svn import Svn
 from asf_release.context import Context
 from asf_release.errors import ReleaseError, UsageError
 from asf_release.ledger import EventKind
-from asf_release.mailtext import Head, subject_pattern
+from asf_release.mailtext import Head, Sender, normalize_id, rc_in_body, subject_pattern
 from asf_release.profile import Profile
 from asf_release.progress import Progress
 from asf_release.roster import Roster
@@ -62,9 +63,11 @@ class VoteCount:
         }
 
 
-def subjects(profile: Profile, version: Version, rc: int | None) -> tuple[Any, Any]:
+def subjects(profile: Profile, version: Version) -> tuple[Any, Any]:
+    """The VOTE's and the RESULT's subjects as patterns: the RC number is captured, never required
+    (which candidate a message is for is decided by select_thread)."""
     values: dict[str, str | None] = {k: str(v) for k, v in version.placeholders().items()}
-    values["rc"] = str(rc) if rc else None
+    values["rc"] = None
     return (
         subject_pattern(profile.mail.vote_subject, values),
         subject_pattern(profile.mail.result_subject, values),
@@ -102,34 +105,42 @@ def count_votes(
     now: datetime,
     vote_id: str | None = None,
     vote_start: datetime | None = None,
+    owner: str | None = None,
+    exclude: frozenset[str] = frozenset(),
     progress: Progress | None = None,
     svn: Svn | None = None,
 ) -> VoteCount:
-    """Tally the vote on version (rc, or the newest RC in the thread) from thread and roster."""
+    """Tally the vote on version (rc, or the newest RC in the thread) from thread and roster.
+
+    vote_id: the VOTE's Message-ID (the ledger's, or --vote-message-id); owner: the address the
+    VOTE was sent from, when known; exclude: Message-IDs of other candidates' VOTEs."""
     people = load_roster(profile, roster, svn=svn)
-    vote_subject, result_subject = subjects(profile, version, rc)
     with lists.open_source(thread, progress=progress) as source:
-        selection = votes.select_thread(
-            source.heads(), vote_subject=vote_subject, result_subject=result_subject, vote_id=vote_id
-        )
+        selection = _select(profile, version, rc, source, vote_id, owner, exclude, people)
         if selection is None:
             expected = profile.fmt("mail.vote_subject", **version.placeholders(), rc=rc or "N")
+            whose = f" from {owner}" if owner else ""
             raise UsageError(
-                f"no [VOTE] message for {version}{f'-rc{rc}' if rc else ''} in {thread}",
-                f"check the thread given; the VOTE's subject is expected to be '{expected}'",
+                f"no [VOTE] message{whose} for {version}{f'-rc{rc}' if rc else ''} in {thread}",
+                f"check the thread given; the VOTE's subject is expected to be '{expected}' (or the same "
+                "without the RC number, the RC then named in its body); or name it with --vote-message-id",
             )
-        ballots = [votes.Ballot(head, votes.read_ballot(source.text(head))) for head in selection.replies]
+        ballots = []
+        for head in selection.replies:
+            body = source.body(head)
+            reading = votes.read_ballot(body.text)
+            if body.notes:
+                reading = dc_replace(reading, notes=(*body.notes, *reading.notes))
+            ballots.append(votes.Ballot(head, reading))
         thread_id = source.thread_id
     root = selection.root
-    found_rc = rc
-    if found_rc is None:
-        matched = vote_subject.match(root.normalized_subject)
-        found_rc = int(matched.group("rc")) if matched and "rc" in matched.groupdict() else None
+    found_rc = rc if rc is not None else selection.rc
     notes = _selection_notes(selection, vote_id)
     start = root.date or vote_start
     if start is None:
         raise UsageError(
-            f"the [VOTE] message {root.message_id} has no date, so the vote's start is unknown",
+            f"the [VOTE] message {root.message_id} has no date, so the vote's start is unknown"
+            + (f" ({'; '.join(root.notes)})" if root.notes else ""),
             "tally it from the project where the VOTE was sent (the ledger knows the start)",
         )
     skipped = [
@@ -157,6 +168,35 @@ def count_votes(
     return VoteCount(tally, selection, thread, link, people, found_rc)
 
 
+def _select(
+    profile: Profile,
+    version: Version,
+    rc: int | None,
+    source: lists.ThreadSource,
+    vote_id: str | None,
+    owner: str | None,
+    exclude: frozenset[str],
+    people: Roster | None,
+) -> votes.Selection | None:
+    vote_subject, result_subject = subjects(profile, version)
+
+    def pmc(sender: Sender) -> bool:
+        found = people.identify(sender) if people is not None else None
+        return found is not None and found.member.pmc
+
+    return votes.select_thread(
+        source.heads(),
+        vote_subject=vote_subject,
+        result_subject=result_subject,
+        vote_id=normalize_id(vote_id) if vote_id else None,
+        rc=rc,
+        owner=Sender.parse(owner) if owner else None,
+        rc_of=lambda head: rc_in_body(source.text(head), str(version)),
+        may_close=pmc if people is not None else None,
+        exclude=exclude,
+    )
+
+
 def _selection_notes(selection: votes.Selection, vote_id: str | None) -> list[str]:
     notes = []
     if vote_id and selection.root_by_subject:
@@ -164,13 +204,10 @@ def _selection_notes(selection: votes.Selection, vote_id: str | None) -> list[st
             f"the VOTE's Message-ID {vote_id} is not in the thread; the [VOTE] was found by its subject "
             f"({selection.root.message_id})"
         )
-    if selection.other_roots:
-        notes.append(
-            f"{len(selection.other_roots) + 1} messages carry the [VOTE] subject; the latest counts "
-            f"(sent {selection.root.date:%Y-%m-%d %H:%M})"
-            if selection.root.date
-            else "several messages carry the [VOTE] subject; the latest counts"
-        )
+    notes.extend(selection.notes)
+    for head in [selection.root, *selection.replies]:
+        for problem in head.notes:
+            notes.append(f"the message from {head.sender.label()} ({head.message_id}): {problem}")
     for head in selection.replies:
         if head.message_id in selection.by_subject:
             notes.append(f"{head.sender.label()} replied without threading headers: joined by the subject")
@@ -179,28 +216,32 @@ def _selection_notes(selection: votes.Selection, vote_id: str | None) -> list[st
     return notes
 
 
-def find_vote(profile: Profile, location: str, version: Version, rc: int) -> Head | None:
-    """The [VOTE] message for this candidate in a thread, or None (also when it cannot be read)."""
-    vote_subject, result_subject = subjects(profile, version, rc)
+def find_vote(
+    profile: Profile,
+    location: str,
+    version: Version,
+    rc: int,
+    *,
+    owner: str | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> Head | None:
+    """This candidate's [VOTE] from owner in a thread, or None (also when it cannot be read, or
+    when several could be it)."""
     try:
         with lists.open_source(location) as source:
-            found = votes.select_thread(
-                source.heads(), vote_subject=vote_subject, result_subject=result_subject
-            )
+            found = _select(profile, version, rc, source, None, owner, exclude, None)
     except ReleaseError:
         return None
     return found.root if found else None
 
 
 def find_result(
-    profile: Profile, location: str, version: Version, rc: int, vote_id: str | None
+    profile: Profile, location: str, version: Version, rc: int, vote_id: str | None, owner: str | None = None
 ) -> Head | None:
-    vote_subject, result_subject = subjects(profile, version, rc)
+    """The [RESULT] closing this candidate's vote, sent by the VOTE's sender (no roster is read)."""
     try:
         with lists.open_source(location) as source:
-            found = votes.select_thread(
-                source.heads(), vote_subject=vote_subject, result_subject=result_subject, vote_id=vote_id
-            )
+            found = _select(profile, version, rc, source, vote_id, owner, frozenset(), None)
     except ReleaseError:
         return None
     return found.result if found else None
@@ -211,21 +252,37 @@ class TallyStep(Step):
     title = "Count the votes"
 
     def __init__(
-        self, version: Version, rc: int | None = None, *, thread: str | None = None, roster: str | None = None
+        self,
+        version: Version,
+        rc: int | None = None,
+        *,
+        thread: str | None = None,
+        roster: str | None = None,
+        vote_message_id: str | None = None,
     ) -> None:
         super().__init__(version, rc)
         self.thread = thread
         self.roster = roster
+        self.vote_message_id = vote_message_id
         self.counted: VoteCount | None = None
 
     def command(self) -> str:
         return f"asf-release tally {self.version} --rc {self.rc}"
 
     def _vote(self, ctx: Context) -> tuple[str | None, datetime | None]:
+        """The VOTE's Message-ID (--vote-message-id, else the ledger's once sent) and start."""
         from asf_release.steps.vote import VoteStep
 
         state = mailing.mail_state(ctx, VoteStep(self.version, self.rc))
-        return (state.message_id if state.sent_at else None), state.sent_at
+        recorded = state.message_id if state.sent_at else None
+        return (self.vote_message_id or recorded), state.sent_at
+
+    def owner(self, ctx: Context) -> tuple[str | None, frozenset[str]]:
+        """Who sent this candidate's VOTE, and the Message-IDs of other candidates' VOTEs."""
+        from asf_release.steps.vote import VoteStep
+
+        step = VoteStep(self.version, self.rc)
+        return mailing.owner(ctx, step), mailing.other_candidates(ctx, step)
 
     def locations(self, ctx: Context) -> tuple[str, str]:
         vote_id, _ = self._vote(ctx)
@@ -245,6 +302,7 @@ class TallyStep(Step):
         if self.counted is None:
             thread, roster = self.locations(ctx)
             vote_id, start = self._vote(ctx)
+            owner, exclude = self.owner(ctx)
             self.counted = count_votes(
                 ctx.profile,
                 self.version,
@@ -254,6 +312,8 @@ class TallyStep(Step):
                 now=ctx.now(),
                 vote_id=vote_id,
                 vote_start=start,
+                owner=owner,
+                exclude=exclude,
                 progress=ctx.progress,
                 svn=ctx.svn,
             )

@@ -1,8 +1,9 @@
 """vote: compose the [VOTE] message from the ledger's facts, keep it in the outbox, send it once.
 
 Its sending time is the vote's start. The thread is checked before sending: a [VOTE] for this
-candidate already there (sent by hand, or by a run whose ledger entry was lost) is adopted, never
-sent a second time.
+candidate already there from the release manager's address (sent by hand, or by a run whose
+ledger entry was lost) is adopted, never sent a second time. One from anyone else is not theirs
+to adopt; nor is another candidate's (with a subject that names no RC, the body tells them apart).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class VoteStep(mailing.MessageStep):
             if local and mailing.find_in(local, state.message_id) is None:
                 detail += "; not in the thread yet"
             return Check(State.DONE, detail)
+        if state.attempt_open:
+            return self.unsent(ctx, state, "")  # the ledger does not know: the next run looks
         found = self._in_thread(ctx)
         if found is not None:
             return Check(State.DONE, f"in the thread: sent {_when(found.date)} by {found.sender.label()}")
@@ -140,11 +143,21 @@ class VoteStep(mailing.MessageStep):
 
     # --- the thread ---------------------------------------------------------------------------
     def _in_thread(self, ctx: Context) -> Head | None:
-        """A [VOTE] for this candidate in the thread the person keeps locally, if any."""
+        """This candidate's [VOTE] from the release manager's address in the thread the person
+        keeps locally, if any."""
         from asf_release.steps.tally import find_vote
 
         local = mailing.local_thread(ctx)
-        return find_vote(ctx.profile, local, self.version, self._rc) if local else None
+        if not local:
+            return None
+        return find_vote(
+            ctx.profile,
+            local,
+            self.version,
+            self._rc,
+            owner=mailing.owner(ctx, self),
+            exclude=mailing.other_candidates(ctx, self),
+        )
 
     def _adopt(self, ctx: Context) -> Outcome | None:
         state = mailing.mail_state(ctx, self)
@@ -155,7 +168,7 @@ class VoteStep(mailing.MessageStep):
             state.message_id and found.message_id == state.message_id and not state.attempt_open
         ):
             return None
-        when = self.adopt(ctx, found)
+        when = self.adopt(ctx, found, ours=found.message_id == state.message_id)
         return Outcome(
             self.name,
             f"the thread already holds this [VOTE], sent {_when(when)} by {found.sender.label()}: not sent again",

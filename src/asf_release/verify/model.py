@@ -102,10 +102,17 @@ class Report:
     tag: str | None = None
     keys: str = ""
     logs: str | None = None  # where build and test logs were kept
+    profile: str = ""  # the profile the RC was judged by
 
     @property
     def verdict(self) -> str:
-        return "fail" if any(c.status is Status.FAIL for c in self.checks) else "pass"
+        """fail: a check failed; incomplete: nothing was checked (every check skipped, or none
+        selected), which is no pass; pass otherwise."""
+        if any(c.status is Status.FAIL for c in self.checks):
+            return "fail"
+        if all(c.status is Status.SKIP for c in self.checks):
+            return "incomplete"
+        return "pass"
 
     @property
     def passed(self) -> bool:
@@ -123,6 +130,7 @@ class Report:
             "tag": self.tag,
             "keys": self.keys,
             "logs": self.logs,
+            "profile": self.profile,
             "counts": count_levels([f for c in self.checks for f in c.findings]),
             "checks": [c.to_json() for c in self.checks],
         }

@@ -3,6 +3,7 @@ archive, all gathered in one pass. The checks are functions of this."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -14,14 +15,15 @@ from asf_release.profile import Profile
 from asf_release.progress import NoProgress, Progress, ProgressTask
 from asf_release.verify.scan import ArchiveScan, FilePump, ScanOptions, scan
 from asf_release.verify.sources import Located
-from asf_release.verify.tarstream import Limits
+from asf_release.verify.tarstream import ARCHIVE_SUFFIXES, Limits
 from asf_release.version import Names, Version
 
 SIGNATURE_SUFFIXES = (".asc", ".sig")
 CHECKSUM_SUFFIXES = (".sha512", ".sha256")
 FORBIDDEN_SUFFIXES = (".md5", ".sha1", ".sha")
 SIDECAR_SUFFIXES = SIGNATURE_SUFFIXES + CHECKSUM_SUFFIXES + FORBIDDEN_SUFFIXES
-ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+# What a source artifact's name may add after the name of its top directory.
+SOURCE_CONVENTIONS = ("-source-release", "-sources", "-source", "-src")
 MAX_SIDECAR = 1 << 20
 # LICENSE and NOTICE under the names projects give them; the files projects keep their header
 # rules in (license-eye, RAT, hawkeye), at the root or at any depth
@@ -57,7 +59,8 @@ class OpenedRC:
     artifacts: list[str] = field(default_factory=list)  # the files that are artifacts
     sidecars: dict[str, bytes] = field(default_factory=dict)  # small signature/checksum files
     digests: dict[str, dict[str, str]] = field(default_factory=dict)
-    signatures: dict[str, Signature] = field(default_factory=dict)  # .asc name -> gpg's verdict
+    # .asc name -> gpg's verdict on each signature it holds (several release managers may sign)
+    signatures: dict[str, list[Signature]] = field(default_factory=dict)
     keys: list[Key] = field(default_factory=list)
     keys_source: str = ""
     source_artifact: str | None = None
@@ -80,7 +83,15 @@ class OpenedRC:
 
     @property
     def top_directory(self) -> str | None:
-        return self.names.top_directory(self.version) if self.version else None
+        """The top directory the profile names, if it names one."""
+        if self.version is None or not self.profile.source.top_directory:
+            return None
+        return self.names.top_directory(self.version)
+
+    @property
+    def discovering(self) -> bool:
+        """The profile names no artifact: the artifacts are the files that carry a signature."""
+        return not self.profile.source.artifact
 
     def limits(self) -> Limits:
         checks = self.profile.checks
@@ -99,6 +110,27 @@ def artifact_names(files: list[str], names: Names) -> list[str]:
             if f.endswith(suffix) and f[: -len(suffix)] in files:
                 found.add(f[: -len(suffix)])
     return sorted(found - {f for f in files if f.endswith(SIDECAR_SUFFIXES)})
+
+
+def tops_for(artifact: str) -> list[str]:
+    """Top directories that agree with an artifact's name: the name without its archive suffix,
+    with or without the -src / -source conventions (apache-maven-3.9.6-src.tar.gz holds
+    apache-maven-3.9.6, hadoop-3.3.6-src.tar.gz holds hadoop-3.3.6-src)."""
+    stem = next((artifact[: -len(s)] for s in ARCHIVE_SUFFIXES if artifact.lower().endswith(s)), artifact)
+    tops = [stem]
+    for convention in SOURCE_CONVENTIONS:
+        if stem.lower().endswith(convention):
+            tops.append(stem[: -len(convention)])
+            break
+    else:
+        tops += [stem + convention for convention in ("-src", "-source")]
+    return tops
+
+
+def version_label(name: str) -> str | None:
+    """The version an artifact's name carries (1.14.2 in subversion-1.14.2.tar.bz2), for people."""
+    found = re.findall(r"(?<![0-9A-Za-z])v?(\d+(?:\.\d+)+(?:-(?:rc|RC|M|alpha|beta)\.?\d*)?)", name)
+    return found[-1] if found else None
 
 
 def detect_version(files: list[str], names: Names) -> Version | None:
@@ -138,6 +170,7 @@ def stream(
             sinks = [feed.write for feed in feeds.values()]
             pump = FilePump(rc.path(artifact), [*sinks, _advancing(task)])
             if scan_source and artifact == rc.source_artifact:
+                path = rc.path(artifact).resolve()
                 options = ScanOptions(
                     top=top,
                     limits=rc.limits(),
@@ -146,14 +179,16 @@ def stream(
                     keep=frozenset(keep),
                     keep_names=frozenset(RULE_NAMES),
                     spool_dir=rc.work,
+                    # downloaded into the private work directory: read again from there
+                    private_copy=path if path.is_relative_to(rc.work.resolve()) else None,
                 )
                 rc.archive = scan(artifact, pump.chunks(), options)
             else:
                 pump.drain()
             rc.digests[artifact] = pump.digests()
         for name, feed in feeds.items():
-            if feed.signature is not None:
-                rc.signatures[name] = feed.signature
+            if feed.signatures:
+                rc.signatures[name] = feed.signatures
 
 
 def _advancing(task: ProgressTask) -> Callable[[bytes], None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from contextlib import ExitStack
@@ -12,16 +13,19 @@ from pathlib import Path
 from asf_release import checks
 from asf_release.adapters import gpg as gpg_module
 from asf_release.adapters import http
-from asf_release.adapters.git import Git, is_repository
+from asf_release.adapters.git import Git, is_git_directory, is_repository
 from asf_release.context import Context
 from asf_release.errors import ReleaseError, UsageError
 from asf_release.verify import rc as rc_module
 from asf_release.verify import sources
 from asf_release.verify.model import CheckResult, Report
 from asf_release.verify.rc import OpenedRC, Repository
+from asf_release.verify.tarstream import ARCHIVE_SUFFIXES
 from asf_release.version import Names, Version
 
 MAX_KEYS = 16 << 20
+_BARE_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_DIST_DEV = re.compile(r"^https://dist\.apache\.org/repos/dist/dev/(?P<project>[a-z0-9][a-z0-9.-]*)/")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,11 @@ def verify(ctx: Context, request: VerifyRequest) -> Report:
 
 
 def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path) -> Report:
+    if _BARE_VERSION.match(request.source.strip()) and not ctx.profile.dist.dev_url:
+        raise UsageError(
+            f"the {ctx.profile.name} profile names no dist.dev_url, so a version alone does not say where the RC is",
+            "give the RC's directory or URL, or --profile with the project's profile",
+        )
     located = sources.locate(ctx, request.source, request.rc, work)
     names = ctx.names
     version = (
@@ -75,7 +84,9 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
         or _rc_from_name(ctx, located.name, version)
         or _rc_from_tags(repository, version, names)
     )
-    tag = request.tag or (names.rc_tag(version, rc_number) if version and rc_number else None)
+    tag = request.tag
+    if tag is None and version and rc_number and ctx.profile.git.rc_tag:
+        tag = names.rc_tag(version, rc_number)
     opened = OpenedRC(
         profile=ctx.profile,
         located=located,
@@ -87,21 +98,22 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
         repository=repository,
         build=request.build and bool(set(chosen) & checks.BUILD),
     )
-    opened.expected = [names.artifact(version)] if version else []
+    opened.expected = [names.artifact(version)] if version and ctx.profile.source.artifact else []
     opened.artifacts = rc_module.artifact_names(located.files, names)
     opened.source_artifact = next((a for a in opened.expected if a in opened.artifacts), None)
     if opened.source_artifact is None:
         opened.source_artifact = next(
-            (a for a in opened.artifacts if a.endswith(rc_module.ARCHIVE_SUFFIXES)), None
+            (a for a in opened.artifacts if a.lower().endswith(ARCHIVE_SUFFIXES)), None
         )
     rc_module.read_sidecars(opened)
     if opened.build:
         opened.logs = _logs_dir(ctx, version, rc_number)
-    report = Report(str(version) if version else None, rc_number, located.origin, tag=tag)
+    label = str(version) if version else rc_module.version_label(opened.source_artifact or "")
+    report = Report(label, rc_number, located.origin, tag=tag, profile=ctx.profile.name)
     with ExitStack() as stack:
         gpg = None
         if "signatures" in chosen:
-            location = request.keys or ctx.profile.dist.keys_url
+            location = request.keys or ctx.profile.dist.keys_url or _keys_beside(located.origin)
             keys = http.read(location, max_bytes=MAX_KEYS, svn=ctx.svn)
             gpg = stack.enter_context(gpg_module.throwaway_home([keys]))
             # public keys only: listing secret keys would start a gpg-agent for nothing
@@ -127,12 +139,25 @@ def _verify(ctx: Context, request: VerifyRequest, chosen: list[str], work: Path)
     return report
 
 
+def _keys_beside(origin: str) -> str:
+    """The KEYS of the project whose dist/dev directory the RC comes from: the one place a voter
+    takes keys from (never a KEYS file that came with the RC)."""
+    found = _DIST_DEV.match(origin)
+    if found is None:
+        raise UsageError(
+            "the profile names no KEYS file, and the RC does not come from dist.apache.org",
+            "give --keys with the project's KEYS (https://downloads.apache.org/PROJECT/KEYS), "
+            "or --profile with a profile naming dist.keys_url",
+        )
+    return f"https://downloads.apache.org/{found['project']}/KEYS"
+
+
 def _repository(ctx: Context, request: VerifyRequest, version: Version | None) -> Repository:
     if request.git:
         return Repository(request.git, explicit=True)
     if ctx.root is not None and is_repository(ctx.root):
         return Repository(str(ctx.root), explicit=False)
-    return Repository(ctx.profile.project.repository_url, explicit=False)
+    return Repository(ctx.profile.project.repository_url or None, explicit=False)
 
 
 def _rc_from_name(ctx: Context, name: str, version: Version | None) -> int | None:
@@ -147,7 +172,7 @@ def _rc_from_tags(repository: Repository, version: Version | None, names: Names)
     if version is None or not repository.location:
         return None
     path = Path(repository.location).expanduser()
-    if "://" in repository.location or not path.is_dir() or not is_repository(path):
+    if "://" in repository.location or not path.is_dir() or not is_git_directory(path):
         return None
     try:
         numbers = names.rc_numbers(version, Git(path).tags())

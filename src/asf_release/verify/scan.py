@@ -26,7 +26,18 @@ from asf_release.policy import licenseye, recognize, sniff
 from asf_release.policy.recognize import Grant
 from asf_release.verify import content
 from asf_release.verify.model import Finding, fail, warn
-from asf_release.verify.tarstream import ArchiveStop, Inflater, Limits, Member, TarReader
+from asf_release.verify.tarstream import (
+    ZIP,
+    Archive,
+    ArchiveStop,
+    Inflater,
+    Limits,
+    Member,
+    TarReader,
+    peek,
+    sniff,
+)
+from asf_release.verify.ziparchive import ZipReader, spool
 
 CHUNK = 1 << 20
 MAX_KEPT_TEXT = 1 << 20  # LICENSE, NOTICE, header configuration: kept whole up to this size
@@ -67,6 +78,7 @@ class ArchiveScan:
     commit: str | None = None  # the commit id git archive records in the pax global header
     newest: int = 0  # the newest member's mtime (seconds), when the archive reader gives mtimes
     extracted: Path | None = None  # the top directory on disk, when extracted
+    format: str = ""  # what the content is (gzip, bzip2, xz, zip, tar), whatever the name says
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,7 @@ class ScanOptions:
     keep: frozenset[str] = frozenset()  # paths under top whose content is kept
     keep_names: frozenset[str] = frozenset()  # file names kept at any depth (pom.xml, .licenserc.yaml)
     spool_dir: Path | None = None
+    private_copy: Path | None = None  # the artifact itself, when it lies in the work directory
 
 
 class FilePump:
@@ -228,8 +241,42 @@ class _Scanner:
         self.scan.problems.append((warn if level == "warn" else fail)(member, message, hint))
 
     def run(self, chunks: Iterator[bytes]) -> ArchiveScan:
+        head, chunks = peek(chunks)
+        if sniff(head) == ZIP:
+            return self._run_zip(chunks)
         inflater = Inflater(chunks, self.options.limits)
         reader = TarReader(iter(inflater), self.options.limits)
+        try:
+            self._read(reader)
+        finally:
+            self.scan.unpacked = inflater.unpacked
+            self.scan.compressed = inflater.compressed
+            self.scan.format = inflater.format
+        return self.scan
+
+    def _run_zip(self, chunks: Iterator[bytes]) -> ArchiveScan:
+        """A zip is judged by its central directory, at its end: the bytes streaming by are kept
+        in the work directory (unless the artifact already lies there), then read from there."""
+        options = self.options
+        path = options.private_copy
+        spooled: Path | None = None
+        if path is None:
+            spooled = path = spool(chunks, options.spool_dir or Path(tempfile.gettempdir()))
+        else:
+            for _ in chunks:  # the caller hashes and verifies what streams by
+                pass
+        reader = ZipReader(path, options.limits)
+        try:
+            self._read(reader)
+        finally:
+            self.scan.unpacked = reader.unpacked
+            self.scan.compressed = reader.compressed
+            self.scan.format = reader.format
+            if spooled is not None:
+                spooled.unlink(missing_ok=True)
+        return self.scan
+
+    def _read(self, reader: Archive) -> None:
         try:
             for member in reader.members():
                 self.member(member, reader)
@@ -242,12 +289,9 @@ class _Scanner:
             self.scan.stopped = str(stop)
         finally:
             self.scan.members = reader.count
-            self.scan.unpacked = inflater.unpacked
-            self.scan.compressed = inflater.compressed
             self.scan.commit = reader.comment
-        return self.scan
 
-    def member(self, member: Member, reader: TarReader) -> None:
+    def member(self, member: Member, reader: Archive) -> None:
         parts, unsafe = clean_path(member.name)
         shown = member.name
         if unsafe:
@@ -279,7 +323,7 @@ class _Scanner:
         except OSError as error:  # a path conflict while unpacking (a file where a directory goes)
             self.problem(shown, f"could not be unpacked ({error.strerror or error})")
 
-    def dispatch(self, parts: list[str], rel: str, member: Member, reader: TarReader) -> None:
+    def dispatch(self, parts: list[str], rel: str, member: Member, reader: Archive) -> None:
         shown = member.name
         if member.kind == "dir":
             if rel:
@@ -328,7 +372,7 @@ class _Scanner:
         if self.extractor:
             self.extractor.copy(target, parts)
 
-    def file(self, parts: list[str], rel: str, member: Member, reader: TarReader) -> None:
+    def file(self, parts: list[str], rel: str, member: Member, reader: Archive) -> None:
         options = self.options
         blob = hashlib.sha1(b"blob %d\0" % member.size) if options.blobs else None
         keep = (
@@ -432,7 +476,11 @@ def heads(
             while chunk := handle.read(CHUNK):
                 yield chunk
 
-    reader = TarReader(iter(Inflater(chunks(), limits)), limits)
+    with path.open("rb") as handle:
+        is_zip = sniff(handle.read(512)) == ZIP
+    reader: Archive = (
+        ZipReader(path, limits) if is_zip else TarReader(iter(Inflater(chunks(), limits)), limits)
+    )
     try:
         for member in reader.members():
             parts, unsafe = clean_path(member.name)

@@ -1,4 +1,8 @@
-"""Reading a tar.gz that came from outside: one streaming pass, bounded, never trusting it.
+"""Reading a source archive that came from outside: one streaming pass, bounded, never trusting it.
+
+The compression is recognised by the first bytes of the data, never by the file's name (a
+`.tar.gz` may well hold xz): gzip, bzip2 and xz streams around a tar; a zip is read by
+`verify.ziparchive`, since a zip's table of contents is at its end.
 
 Nothing here touches the file system: the caller gets members and their content as bytes and
 decides what to do with them. Every size the archive declares is checked against limits before
@@ -8,14 +12,37 @@ malformed archive stops the reading with a reason instead of an exception from d
 
 from __future__ import annotations
 
+import bz2
+import lzma
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 BLOCK = 512
 PIECE = 1 << 20  # the most one decompression call may produce
 RATIO_FLOOR = 8 << 20  # below this many unpacked bytes the compression ratio is not judged
 ZERO_BLOCK = bytes(BLOCK)
+SNIFF = 512  # bytes enough to recognise every format below (a plain tar says "ustar" at 257)
+
+GZIP, BZIP2, XZ, ZIP, TAR = "gzip", "bzip2", "xz", "zip", "tar"
+MAGIC = (
+    (b"\x1f\x8b", GZIP),
+    (b"BZh", BZIP2),
+    (b"\xfd7zXZ\x00", XZ),
+    (b"PK\x03\x04", ZIP),
+    (b"PK\x05\x06", ZIP),  # an empty zip: only the end of its central directory
+)
+UNREADABLE = ((b"\x28\xb5\x2f\xfd", "zstd"), (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!", "rar"))
+# The usual names of each format, to tell a voter when the name and the content disagree.
+SUFFIXES = {
+    GZIP: (".tar.gz", ".tgz"),
+    BZIP2: (".tar.bz2", ".tbz2", ".tbz"),
+    XZ: (".tar.xz", ".txz"),
+    ZIP: (".zip",),
+    TAR: (".tar",),
+}
+ARCHIVE_SUFFIXES = tuple(suffix for names in SUFFIXES.values() for suffix in names)
 
 KINDS = {
     "0": "file",
@@ -51,16 +78,112 @@ class Member:
     link: str  # target of a symlink or hard link
 
 
+class Archive(Protocol):
+    """Members of an archive, in order; while a member is current, `content()` gives its bytes."""
+
+    count: int
+    comment: str | None  # what git archive records there: the commit id
+
+    def members(self) -> Iterator[Member]: ...
+
+    def content(self) -> Iterator[bytes]: ...
+
+
+def sniff(head: bytes) -> str | None:
+    """The format of data starting with head, or None when it is none we read."""
+    for magic, name in MAGIC:
+        if head.startswith(magic):
+            return name
+    if head[257:262] == b"ustar":
+        return TAR
+    return None
+
+
+def describe_unknown(head: bytes) -> str:
+    for magic, name in UNREADABLE:
+        if head.startswith(magic):
+            return f"the file is {name}-compressed, which is no format of an Apache source release"
+    return (
+        f"the file is not an archive (it starts with the bytes {head[:8].hex(' ')}); "
+        "source releases are .tar.gz, .tar.bz2, .tar.xz or .zip"
+    )
+
+
+def peek(chunks: Iterator[bytes], size: int = SNIFF) -> tuple[bytes, Iterator[bytes]]:
+    """The first bytes of a stream of chunks, and the same stream, whole."""
+    head = b""
+    taken: list[bytes] = []
+    for chunk in chunks:
+        taken.append(chunk)
+        head += chunk[: size - len(head)]
+        if len(head) >= size:
+            break
+
+    def again() -> Iterator[bytes]:
+        yield from taken
+        yield from chunks
+
+    return head, again()
+
+
+class _Decoder(Protocol):
+    """bz2.BZ2Decompressor and lzma.LZMADecompressor, as far as they are used here."""
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def needs_input(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+DECODERS: dict[str, Callable[[], _Decoder]] = {
+    BZIP2: bz2.BZ2Decompressor,
+    XZ: lambda: lzma.LZMADecompressor(format=lzma.FORMAT_XZ),
+}
+
+
 class Inflater:
-    """gzip data (one or more members) in, decompressed pieces out, with the ratio watched."""
+    """Compressed data in (gzip, bzip2 or xz, each possibly in several streams one after the
+    other, or a plain tar), decompressed pieces out, with the ratio watched. The format is
+    recognised by the first bytes; `format` names it once iteration has begun."""
 
     def __init__(self, chunks: Iterator[bytes], limits: Limits) -> None:
         self._chunks = chunks
         self._limits = limits
         self.compressed = 0
         self.unpacked = 0
+        self.format = ""
 
     def __iter__(self) -> Iterator[bytes]:
+        head, chunks = peek(self._chunks)
+        if not head:
+            raise ArchiveStop("the file is empty")
+        found = sniff(head)
+        if found is None:
+            raise ArchiveStop(describe_unknown(head))
+        if found == ZIP:
+            raise ArchiveStop("the file is a zip, not a compressed tar")
+        self.format = found
+        self._chunks = chunks
+        if found == GZIP:
+            yield from self._gzip()
+        elif found == TAR:
+            yield from self._plain()
+        else:
+            yield from self._decoded(DECODERS[found])
+
+    def _plain(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.compressed += len(chunk)
+            self.unpacked += len(chunk)
+            yield chunk
+
+    def _gzip(self) -> Iterator[bytes]:
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
         started = False
         for chunk in self._chunks:
@@ -87,6 +210,36 @@ class Inflater:
             raise ArchiveStop("the file is empty")
         if not decompressor.eof:
             raise ArchiveStop("the gzip data ends early: the file is truncated")
+
+    def _decoded(self, new: Callable[[], _Decoder]) -> Iterator[bytes]:
+        """bzip2 or xz: the decoder keeps what it was given, and says when it needs more."""
+        decoder = new()
+        for chunk in self._chunks:
+            self.compressed += len(chunk)
+            data = chunk
+            while True:
+                if decoder.eof:
+                    rest = (decoder.unused_data + data).lstrip(b"\0")  # xz allows zero padding
+                    if not rest:
+                        break
+                    decoder, data = new(), rest  # another stream follows (pbzip2, xz -T)
+                if not data and decoder.needs_input:
+                    break
+                try:
+                    out = decoder.decompress(data, PIECE)
+                except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
+                    raise ArchiveStop(
+                        f"the {self.format} data is corrupt after {self.unpacked} bytes ({error})"
+                    ) from None
+                data = b""
+                if out:
+                    self.unpacked += len(out)
+                    self._watch_ratio(0)
+                    yield out
+        if not self.compressed:
+            raise ArchiveStop("the file is empty")
+        if not decoder.eof:
+            raise ArchiveStop(f"the {self.format} data ends early: the file is truncated")
 
     def _watch_ratio(self, unconsumed: int) -> None:
         consumed = max(self.compressed - unconsumed, 1)

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asf_release.policy import licenseye, recognize, sniff
+from asf_release.policy import licenseye, recognize
+from asf_release.policy import sniff as go_sniff
 from asf_release.policy.recognize import Grant
 from asf_release.verify import content
 from asf_release.verify.model import Finding, fail, warn
@@ -414,7 +415,7 @@ class _Scanner:
             if facts.header is None:
                 facts.text_before = licenseye.text_before(head, member.size)
             facts.grant = recognize.grant(head, asf_header=facts.header is not None)
-            facts.sniffed_text = sniff.is_text(head)
+            facts.sniffed_text = go_sniff.is_text(head)
         if keep:
             self.scan.texts[rel] = b"".join(kept)
         self.scan.files[rel] = facts

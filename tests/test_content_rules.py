@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def base_files(year: int = 2026) -> dict[str, bytes]:
     }
 
 
-def archive(files: dict[str, bytes | None], mtime: int = 1_700_000_000) -> bytes:
+def archive(files: dict[str, bytes | None], mtime: int) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
         for name, body in sorted(files.items()):
@@ -99,11 +100,12 @@ def run(
     git: Path | None = None,
     tag: str | None = None,
     year: int = 2026,
+    mtime: int | None = None,
 ) -> Report:
     files: dict[str, bytes | None] = {**base_files(year), **changes}
     rc = tmp_path / f"rc-{len(list(tmp_path.glob('rc-*')))}"
     rc.mkdir()
-    (rc / f"{TOP}.tar.gz").write_bytes(archive(files))
+    (rc / f"{TOP}.tar.gz").write_bytes(archive(files, int(time.time()) if mtime is None else mtime))
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     (project / "asf-release.toml").write_text(f'[project]\nproduct = "{product}"\n' if product else "")
@@ -389,10 +391,13 @@ def test_copyright_years_are_judged_against_the_release_date(tmp_path: Path) -> 
         ["git", "tag", "v2.11.0-rc1"],
     ):
         subprocess.run(argv, cwd=repo, check=True, env=env)
-    dated = run(tmp_path, {}, year=2024, git=repo, tag="v2.11.0-rc1")
-    assert levels(dated, "notice") == {}
-    today = run(tmp_path, {}, year=2024)  # no tag to date it: today, when the years look old
-    (finding,) = result(today, "notice").findings
+    recent = int(time.time())  # members dated now: the release is this year's
+    dated = run(tmp_path, {}, year=2024, git=repo, tag="v2.11.0-rc1", mtime=recent)
+    assert levels(dated, "notice") == {}  # the tag's date wins
+    member_dated = run(tmp_path, {}, year=2024, mtime=1_718_000_000)  # June 2024, no tag
+    assert levels(member_dated, "notice") == {}
+    current = run(tmp_path, {}, year=2024, mtime=recent)
+    (finding,) = result(current, "notice").findings
     assert finding.level.value == "warn" and "end in 2024" in finding.message
 
 
@@ -422,3 +427,18 @@ def test_a_header_beyond_the_head_counts_when_the_threshold_reaches_it(tmp_path:
     assert levels(run(tmp_path, {"src/far.cc": far}), "headers") == {"src/far.cc": "fail"}
     config = KVROCKS_CONFIG + "  license-location-threshold: 100000\n"
     assert levels(run(tmp_path, {CONFIG: config.encode(), "src/far.cc": far}), "headers") == {}
+
+
+def test_archive_readers_give_each_members_time(tmp_path: Path) -> None:
+    import zipfile
+
+    from asf_release.verify.tarstream import Inflater, Limits, TarReader
+    from asf_release.verify.ziparchive import ZipReader
+
+    limits = Limits(max_members=100, max_unpacked=1 << 20, max_ratio=200)
+    reader = TarReader(iter(Inflater(iter([archive({"a.txt": b"x"}, 1_718_000_000)]), limits)), limits)
+    assert [m.mtime for m in reader.members()] == [1_718_000_000]
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zipped:
+        zipped.writestr(zipfile.ZipInfo("top/a.txt", date_time=(2024, 6, 10, 6, 13, 20)), b"x")
+    assert [m.mtime for m in ZipReader(path, limits).members()] == [1_718_000_000]

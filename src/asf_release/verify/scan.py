@@ -77,7 +77,7 @@ class ArchiveScan:
     unpacked: int = 0
     compressed: int = 0
     commit: str | None = None  # the commit id git archive records in the pax global header
-    newest: int = 0  # the newest member's mtime (seconds), when the archive reader gives mtimes
+    newest: int = 0  # the newest member's mtime (seconds since the epoch; 0 when none is known)
     extracted: Path | None = None  # the top directory on disk, when extracted
     format: str = ""  # what the content is (gzip, bzip2, xz, zip, tar), whatever the name says
 
@@ -305,9 +305,7 @@ class _Scanner:
             # check reports a wrong name; the content is still judged)
             self.scan.top = parts[0]
         self.scan.tops[parts[0]] = self.scan.tops.get(parts[0], 0) + 1
-        mtime = getattr(member, "mtime", 0)  # given by archive readers that know it
-        if isinstance(mtime, int) and mtime > self.scan.newest:
-            self.scan.newest = mtime
+        self.scan.newest = max(self.scan.newest, member.mtime)
         path = "/".join(parts)
         if path in self.seen:
             self.problem(shown, "this name appears twice in the archive", "the second copy is not unpacked")

@@ -1,17 +1,15 @@
-"""The parts of verify that need no RC: content classification, header normalization, the
-license-eye configuration, and the streaming tar reader."""
+"""The parts of verify that need no RC: content classification and the streaming tar reader.
+(Header rules and license recognition: test_policy.py.)"""
 
 from __future__ import annotations
 
 import gzip
 import io
 import tarfile
-from datetime import date
 
 import pytest
 
-from asf_release import data
-from asf_release.verify import content, licenserc
+from asf_release.verify import content
 from asf_release.verify.tarstream import ArchiveStop, Inflater, Limits, TarReader
 
 LIMITS = Limits(max_members=1000, max_unpacked=64 << 20, max_ratio=200)
@@ -44,74 +42,6 @@ LIMITS = Limits(max_members=1000, max_unpacked=64 << 20, max_ratio=200)
 def test_classify_by_content(name: str, head: bytes, kind: str, what: str) -> None:
     found = content.classify(name, head)
     assert (found.kind, found.what) == (kind, what)
-
-
-@pytest.mark.parametrize(
-    ("before", "prefix", "after"),
-    [
-        ("/*\n", " * ", " */\n"),
-        ("", "// ", ""),
-        ("#!/usr/bin/env python3\n", "# ", ""),
-        ("", "-- ", ""),
-        ("<!--\n", "  ", "-->\n"),
-        ("", "; ", ""),
-        ("", "REM ", ""),
-        ('"""\n', "", '"""\n'),
-    ],
-)
-def test_the_asf_header_is_found_in_every_comment_style(before: str, prefix: str, after: str) -> None:
-    header = "".join(f"{prefix}{line}".rstrip() + "\n" for line in data.asf_header().splitlines())
-    text = (before + header + after + "code\n").encode()
-    position = content.asf_header_position(text)
-    assert position is not None and position < 80
-    broken = text.replace(b"WITHOUT WARRANTIES", b"WITH WARRANTIES")
-    assert content.asf_header_position(broken) is None
-
-
-def test_other_licenses_are_named() -> None:
-    assert content.other_licenses(b"// SPDX-License-Identifier: GPL-2.0-only\n") == ("GPL",)
-    assert content.other_licenses(b"# GNU Lesser General Public\n# License v2.1\n") == ("LGPL",)
-    assert content.other_licenses(b"/* Permission is hereby granted, free of charge, to any */") == ("MIT",)
-    assert content.other_licenses(data.asf_header().encode()) == ()
-
-
-def test_license_eye_paths_are_matched_like_license_eye() -> None:
-    paths = licenserc.Paths(["*.cc", "**/*.h", "dist/", "LICENSE"])
-    assert paths.match("a.cc") and not paths.match("src/a.cc")  # doublestar: * stays in its directory
-    assert paths.match("a.h") and paths.match("src/deep/a.h")
-    assert paths.match("dist/x/y.js") and not paths.match("src/dist.js")
-    assert paths.match("third/LICENSE")  # a pattern equal to the file's name
-
-
-def test_license_eye_configuration_semantics() -> None:
-    text = b"""
-header:
-  - license:
-      spdx-id: Apache-2.0
-      copyright-owner: Apache Software Foundation
-    paths: ['**/*.cc']
-    paths-ignore: ['src/vendor/**']
-    license-location-threshold: 120
-  - license:
-      content: Copyright [year] [owner]. All rights granted.
-      copyright-owner: Example Corp
-    paths: ['tools/**']
-  - license:
-      pattern: Licensed under the Example License
-    paths: ['docs/**']
-  - license:
-      spdx-id: WTFPL
-"""
-    config = licenserc.parse(text, ".licenserc.yaml", date(2026, 5, 1))
-    asf, custom, pattern = config.rules
-    assert asf.asf and asf.threshold == 120 and asf.applies("src/a.cc") and not asf.applies("src/vendor/x.cc")
-    assert not custom.asf and custom.satisfied_by(
-        content.normalize("# Copyright 2026 Example Corp. All rights granted.")
-    )
-    assert not custom.satisfied_by(content.normalize("# Copyright 2025 Example Corp. All rights granted."))
-    assert pattern.satisfied_by(content.normalize("<!-- Licensed under the example license -->"))
-    assert config.problems and "WTFPL" in config.problems[0]
-    assert licenserc.parse(b"header: [", "x", date.today()).problems
 
 
 def _tar(members: list[tuple[str, bytes]], fmt: int = tarfile.PAX_FORMAT) -> bytes:

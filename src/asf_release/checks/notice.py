@@ -1,22 +1,34 @@
-"""notice: NOTICE at the root in the ASF form (the product, a Copyright line of The Apache Software
-Foundation, the attribution line); its years reach the current year; no license texts in it."""
+"""notice: NOTICE (or NOTICE.txt, NOTICE.md) at the root in the ASF form: the product, a copyright
+line of The Apache Software Foundation, the attribution; its years reaching the release's year; no
+license texts in it.
+
+Only what is missing fails (no copyright line of the ASF, no attribution at all). The wordings
+projects use ("Copyright (c) 2014 and onwards The Apache Software Foundation.", Subversion's
+"software developed by many people and distributed by The Apache Software Foundation", a parent
+product's name on the first line) are accepted, or warn where the ASF's form differs.
+"""
 
 from __future__ import annotations
 
 import re
 
-from asf_release.checks.common import root_text
+from asf_release.checks.common import release_date, root_text
 from asf_release.verify.model import CheckResult, Finding, fail, warn
 from asf_release.verify.rc import OpenedRC
 
 ID = "notice"
+_ASF = r"(?:the\s+)?apache\s+software\s+foundation"
 _COPYRIGHT = re.compile(
-    r"^\s*Copyright\s+(?:\(c\)\s*|©\s*)?(?P<first>\d{4})(?:\s*[-–,]\s*(?P<last>\d{4}))?\s+The Apache Software Foundation",
-    re.IGNORECASE | re.MULTILINE,
+    rf"copyright\s+(?:\(c\)\s*|©\s*)*(?P<years>(?:\d{{4}}(?:\s*(?:[-–,]|and)\s*)?)+)[^\n]{{0,40}}?{_ASF}",
+    re.IGNORECASE,
 )
 _ATTRIBUTION = re.compile(
-    r"This product includes software developed at\s+The Apache Software Foundation\s+\(https?://www\.apache\.org/?\)",
+    rf"This product includes software developed at\s+{_ASF}\s+\(https?://www\.apache\.org/?\)",
     re.IGNORECASE,
+)
+# other wordings that still attribute the software to the ASF
+_ATTRIBUTION_VARIANT = re.compile(
+    rf"(?:developed|distributed)\s+(?:at|by)\s+[^.]{{0,80}}?{_ASF}", re.IGNORECASE
 )
 # Phrases of license texts: they belong in LICENSE, NOTICE only carries required notices.
 _LICENSE_TEXT = re.compile(
@@ -24,41 +36,65 @@ _LICENSE_TEXT = re.compile(
     r"|THE SOFTWARE IS PROVIDED \"AS IS\"|TERMS AND CONDITIONS FOR USE, REPRODUCTION|GNU GENERAL PUBLIC LICENSE",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\d{4}")
 
 
 def check(rc: OpenedRC) -> CheckResult:
-    text = root_text(rc, ID, "NOTICE", "notice")
-    if isinstance(text, CheckResult):
-        return text
+    found = root_text(rc, ID, "NOTICE", "notice")
+    if isinstance(found, CheckResult):
+        return found
+    name, text = found
+    flat = " ".join(text.split())
     findings: list[Finding] = []
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     product = rc.profile.project.product
     if product.lower() not in first.lower():
-        findings.append(warn("NOTICE", f"its first line is '{first[:80]}', not the product name {product}"))
-    copyright_line = _COPYRIGHT.search(text)
-    if copyright_line is None:
-        findings.append(fail("NOTICE", "has no 'Copyright YYYY[-YYYY] The Apache Software Foundation' line"))
-    else:
-        last = int(copyright_line.group("last") or copyright_line.group("first"))
-        if last < rc.today.year:
-            findings.append(
-                warn(
-                    "NOTICE", f"its copyright years end in {last}; it is {rc.today.year}", "update the years"
-                )
-            )
-    if not _ATTRIBUTION.search(" ".join(text.split())):
+        parent = first and product.lower().startswith(first.lower().rstrip("."))
         findings.append(
-            fail(
-                "NOTICE",
-                "lacks the attribution 'This product includes software developed at The Apache Software Foundation (http://www.apache.org/).'",
+            warn(
+                name,
+                f"its first line is '{first[:80]}'"
+                + (f", the parent of {product}" if parent else f", not the product name {product}"),
+                "the first line names the product the release is of",
             )
         )
+    copyright_line = _COPYRIGHT.search(flat)
+    if copyright_line is None:
+        findings.append(fail(name, "has no 'Copyright YYYY[-YYYY] The Apache Software Foundation' line"))
+    else:
+        last = max(int(year) for year in _YEAR.findall(copyright_line.group("years")))
+        onwards = re.search(r"onwards|present", copyright_line.group(0), re.IGNORECASE)
+        # the release's date is looked up only when the years do not reach today's
+        if last < rc.today.year and not onwards and last < (released := release_date(rc)).year:
+            findings.append(
+                warn(
+                    name,
+                    f"its copyright years end in {last}; the release was made in {released.year}",
+                    "update the years",
+                )
+            )
+    if not _ATTRIBUTION.search(flat):
+        variant = _ATTRIBUTION_VARIANT.search(flat)
+        if variant:
+            findings.append(
+                warn(
+                    name,
+                    f"attributes the software to the ASF in its own words ('{variant.group(0)[:100]}')",
+                    "the ASF's form is 'This product includes software developed at The Apache Software "
+                    "Foundation (http://www.apache.org/).'",
+                )
+            )
+        else:
+            findings.append(
+                fail(
+                    name,
+                    "lacks the attribution 'This product includes software developed at The Apache Software Foundation (http://www.apache.org/).'",
+                )
+            )
     if _LICENSE_TEXT.search(text):
         findings.append(
             warn(
-                "NOTICE",
-                "carries license text, which belongs in LICENSE",
-                "keep only required notices in NOTICE",
+                name, "carries license text, which belongs in LICENSE", "keep only required notices in NOTICE"
             )
         )
-    return CheckResult.of(ID, findings, "NOTICE in the ASF form" if not findings else "")
+    return CheckResult.of(ID, findings, f"{name} in the ASF form" if not findings else "")

@@ -9,6 +9,7 @@ same command again, with exactly one release commit and one tag.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shlex
 import shutil
@@ -30,6 +31,7 @@ from asf_release.steps.keys import signing_key
 from asf_release.version import Version
 
 CHUNK = 1 << 20
+MAX_REFUSAL_LINES = 20  # failing findings listed when package refuses; the rest are in the report
 CHECKS = (
     "artifacts",
     "checksums",
@@ -382,16 +384,22 @@ class PackageStep(Step):
             "seconds": clock.laps,
         }
         if report.verdict != "pass":
-            failed = [c for c in report.checks if c.status == "fail"]
-            lines = [f"{c.id}: {f.message}" for c in failed for f in c.findings[:3]]
+            saved = self._save_report(ctx, report)
             raise Failed(
                 "the candidate fails checks a voter would make, so it must not be staged:\n  "
-                + "\n  ".join(lines),
-                f"see: asf-release verify {out} --no-build; fix the source on the branch, then package "
+                + "\n  ".join(refusal_lines(report)),
+                f"the full report is {saved}; fix the source on the branch, then package "
                 f"rc{self.rc_number + 1} (or delete the unpushed tag {tag} and run again)",
             )
         details.append(f"checks passed: {', '.join(c.id for c in report.checks)}")
         return Outcome(self.name, f"{tarball.name} for {tag} in {out}", facts, details=details)
+
+    def _save_report(self, ctx: Context, report: Any) -> Path:
+        """The whole verdict, every finding of every level, where the refusal can name it."""
+        path = ctx.state_dir / "reports" / f"package-{self.version}-rc{self.rc_number}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, json.dumps(report.to_json(), indent=2) + "\n")
+        return path
 
     def _run_project_command(self, ctx: Context, details: list[str]) -> bool:
         """Run the profile's packaging command when nothing of this RC exists yet; move its output."""
@@ -512,6 +520,29 @@ class PackageStep(Step):
     def command(self) -> str:
         rc = f" --rc {self.rc}" if self.rc else ""
         return f"asf-release package {self.version}{rc}"
+
+
+def refusal_lines(report: Any, cap: int = MAX_REFUSAL_LINES) -> list[str]:
+    """Every failing finding (level fail only), each with its check and path, up to cap lines."""
+    failing = [
+        (check.id, finding)
+        for check in report.checks
+        for finding in check.findings
+        if finding.level.value == "fail"
+    ]
+    total = sum(finding.counts().get("fail", 0) for _, finding in failing)
+    lines = [
+        f"{check_id}: {finding.path + ': ' if finding.path else ''}{finding.message}"
+        for check_id, finding in failing[:cap]
+    ]
+    shown = sum(finding.counts().get("fail", 0) for _, finding in failing[:cap])
+    if total > shown:
+        lines.append(f"... and {total - shown} more failing finding(s) in the full report")
+    if not lines:  # a check failed without a failing finding: name it
+        lines = [
+            f"{check.id}: {check.summary or 'failed'}" for check in report.checks if check.status == "fail"
+        ]
+    return lines
 
 
 class _Stopwatch:

@@ -1,5 +1,5 @@
-"""What a file is, judged by its bytes: compiled code, other binary data, or text; and, for text,
-where the ASF header starts and which other licenses its head names.
+"""What a file is, judged by its bytes: compiled code, other binary data, or text. (What a text
+file's head says about licenses is judged in asf_release.policy.)
 
 Everything here works on the first bytes of a file (HEAD), so each file is judged while it streams
 by, without keeping it.
@@ -7,11 +7,7 @@ by, without keeping it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-from asf_release import data
 
 HEAD = 8192  # bytes of each file kept while it streams by
 
@@ -109,107 +105,3 @@ def zip_holds_compiled(names: list[str]) -> str:
         if item.lower().endswith(COMPILED_IN_ZIP):
             return item
     return ""
-
-
-# --- licenses in a file's head --------------------------------------------------------------------
-# Comment markers at the start of a line, in the common languages: # // /* * */ <!-- --> -- ; (* *)
-# {- -} :: .. REM % {# #} ' """
-_COMMENT = re.compile(
-    r"""^[ \t]*(?:/\*+|\*+/|//+|\#+\}|\{\#+|\#+|<!--+|--+>|--+|;+|\(\*+|\*+\)|\{-+|-\}|\*+|::|\.\.|@?rem\b|%+|"{3,}|'+)""",
-    re.MULTILINE | re.IGNORECASE,
-)
-_QUOTES = str.maketrans({"“": "'", "”": "'", "’": "'", "`": "'", '"': "'"})
-_REPEATED_QUOTES = re.compile(r"'+")
-_ASF = re.compile(r"\b(?:the )?apache software foundation(?: \(asf\))?", re.IGNORECASE)
-_DECORATION = re.compile(r"[-=*]{3,}")
-
-
-def normalize(text: str) -> str:
-    """Text with comment markers, decoration, quotes, case and spacing made uniform, so a header
-    is found whatever the language's comment syntax (the skywalking-eyes way)."""
-    text = _COMMENT.sub("", text)
-    text = " ".join(text.split())
-    text = _REPEATED_QUOTES.sub("'", text.translate(_QUOTES))
-    text = text.replace("https://", "http://")
-    text = _ASF.sub("the asf", text)
-    text = _DECORATION.sub("", text)
-    return " ".join(text.split()).lower()
-
-
-@lru_cache(maxsize=1)
-def asf_header_normalized() -> str:
-    return normalize(data.asf_header())
-
-
-_ANCHOR = b"Licensed to the Apache Software Foundation"
-_END = b"governing permissions"  # on the header's next-to-last line in every comment style
-
-
-def asf_header_position(head: bytes) -> int | None:
-    """Where the ASF header starts in the normalized file, or None when the head lacks it."""
-    start = head.find(_ANCHOR)
-    if start < 0:
-        return None
-    end = head.find(_END, start)
-    if end < 0:
-        return None
-    line_end = head.find(b"\n", end)
-    line_end = head.find(b"\n", line_end + 1) if line_end >= 0 else -1  # the header's last line
-    return _position_in(head[: line_end if line_end >= 0 else len(head)])
-
-
-@lru_cache(maxsize=4096)
-def _position_in(segment: bytes) -> int | None:
-    # Most files of a project begin with the same bytes up to the end of their header: cached.
-    found = normalize(segment.decode("utf-8", errors="replace")).find(asf_header_normalized())
-    return found if found >= 0 else None
-
-
-# Licenses named in a head. Category X (GPL family) fails a release; the others must be in LICENSE.
-# Cheap byte searches first: only a head holding one of these is normalized and matched. (The ASF
-# header holds none of them: "permission" alone would match its "governing permissions".)
-_LICENSE_HINTS = (
-    b"general public",
-    b"gpl",
-    b"hereby granted",
-    b"redistribution and use",
-    b"permission to use, copy",
-    b"mozilla public",
-    b"eclipse public",
-    b"spdx-license",
-    b"common development",
-)
-_LICENSE_PHRASES: list[tuple[str, re.Pattern[str]]] = [
-    ("AGPL", re.compile(r"gnu affero general public license|spdx-license-identifier: agpl")),
-    (
-        "LGPL",
-        re.compile(r"gnu (?:lesser|library) general public license|spdx-license-identifier: lgpl"),
-    ),
-    ("GPL", re.compile(r"gnu general public license|spdx-license-identifier: gpl")),
-    ("MIT", re.compile(r"permission is hereby granted, free of charge|spdx-license-identifier: mit\b")),
-    (
-        "BSD",
-        re.compile(r"redistribution and use in source and binary forms|spdx-license-identifier: bsd"),
-    ),
-    ("ISC", re.compile(r"permission to use, copy, modify, and/or distribute this software")),
-    ("MPL", re.compile(r"mozilla public license|spdx-license-identifier: mpl")),
-    ("EPL", re.compile(r"eclipse public license|spdx-license-identifier: epl")),
-    ("CDDL", re.compile(r"common development and distribution license|spdx-license-identifier: cddl")),
-]
-CATEGORY_X = frozenset({"GPL", "LGPL", "AGPL"})
-
-
-def other_licenses(head: bytes) -> tuple[str, ...]:
-    """Licenses other than Apache-2.0 that a file's head names (GPL, MIT, BSD...)."""
-    low = head[:4096].lower()
-    if not any(hint in low for hint in _LICENSE_HINTS):
-        return ()
-    text = normalize(low.decode("utf-8", errors="replace"))
-    return tuple(name for name, phrase in _LICENSE_PHRASES if phrase.search(text))
-
-
-def normalize_pattern(pattern: str) -> str:
-    """A header pattern made comparable with normalized text (comment markers stay: it is a regex)."""
-    text = " ".join(pattern.split())
-    text = _REPEATED_QUOTES.sub("'", text.translate(_QUOTES))
-    return _ASF.sub("the asf", text.replace("https://", "http://")).lower()

@@ -26,12 +26,31 @@ class Finding:
     message: str
     hint: str = ""
     level: Level = Level.FAIL
+    # a summary of findings left out ("... and N more"): how many of each level it stands for
+    hidden: tuple[tuple[Level, int], ...] = ()
 
-    def to_json(self) -> dict[str, str]:
-        data = {"path": self.path, "message": self.message, "level": self.level.value}
+    def counts(self) -> dict[str, int]:
+        """The findings this one stands for, by level: itself, or those it sums up."""
+        if self.hidden:
+            return {level.value: count for level, count in self.hidden}
+        return {self.level.value: 1}
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "message": self.message, "level": self.level.value}
         if self.hint:
             data["hint"] = self.hint
+        if self.hidden:
+            data["stands_for"] = self.counts()
         return data
+
+
+def count_levels(findings: list[Finding]) -> dict[str, int]:
+    """Findings by level, a summary counting for all it stands for: exact whatever the cap."""
+    totals = {level.value: 0 for level in Level}
+    for finding in findings:
+        for level, count in finding.counts().items():
+            totals[level] += count
+    return totals
 
 
 def fail(path: str, message: str, hint: str = "") -> Finding:
@@ -69,6 +88,7 @@ class CheckResult:
             "id": self.id,
             "status": self.status.value,
             "summary": self.summary,
+            "counts": count_levels(self.findings),
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -111,5 +131,6 @@ class Report:
             "keys": self.keys,
             "logs": self.logs,
             "profile": self.profile,
+            "counts": count_levels([f for c in self.checks for f in c.findings]),
             "checks": [c.to_json() for c in self.checks],
         }

@@ -26,7 +26,18 @@ SIDECAR_SUFFIXES = SIGNATURE_SUFFIXES + CHECKSUM_SUFFIXES + FORBIDDEN_SUFFIXES
 # What a source artifact's name may add after the name of its top directory.
 SOURCE_CONVENTIONS = ("-source-release", "-sources", "-source", "-src")
 MAX_SIDECAR = 1 << 20
-ROOT_TEXTS = ("LICENSE", "NOTICE")
+# LICENSE and NOTICE under the names projects give them; the files projects keep their header
+# rules in (license-eye, RAT, hawkeye), at the root or at any depth
+ROOT_TEXTS = tuple(f"{name}{ext}" for name in ("LICENSE", "NOTICE") for ext in ("", ".txt", ".md"))
+RULE_FILES = ("licenserc.toml", ".gitignore")
+RULE_NAMES = (
+    ".licenserc.yaml",
+    ".licenserc.yml",
+    "pom.xml",
+    ".rat-excludes",
+    "rat-excludes.txt",
+    "rat_exclude_files.txt",
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class OpenedRC:
     build: bool = False  # run the build and test commands
     outcomes: dict[str, bool] = field(default_factory=dict)  # build -> succeeded, for tests
     image: ImageFacts | None = None  # the candidate's image, when one is given or known
+    released: date | None = None  # the release's date, once looked up (checks.common.release_date)
 
     @property
     def names(self) -> Names:
@@ -148,7 +160,7 @@ def stream(
     """The one pass: each artifact is read once, hashed, fed to gpg for each of its armored
     signatures, and (the source archive) unpacked and judged."""
     top = rc.top_directory
-    keep = [*ROOT_TEXTS, *rc.profile.checks.header_configs]
+    keep = [*ROOT_TEXTS, *RULE_FILES, *rc.profile.checks.header_configs]
     for artifact in rc.artifacts:
         with ExitStack() as stack:
             feeds: dict[str, VerifyFeed] = {}
@@ -167,6 +179,7 @@ def stream(
                     blobs=blobs,
                     extract_to=rc.work / "tree" if extract else None,
                     keep=frozenset(keep),
+                    keep_names=frozenset(RULE_NAMES),
                     spool_dir=rc.work,
                     # downloaded into the private work directory: read again from there
                     private_copy=path if path.is_relative_to(rc.work.resolve()) else None,

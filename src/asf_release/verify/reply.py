@@ -70,7 +70,8 @@ def _problem(result: CheckResult) -> str:
         if first
         else result.summary
     )
-    more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+    total = sum(f.counts().get("fail", 0) for f in failures)  # a capped remainder counts for all it hides
+    more = f" (and {total - 1} more)" if total > 1 else ""
     return f"{result.id}: {text.splitlines()[0]}{more}"
 
 

@@ -22,6 +22,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asf_release.policy import licenseye, recognize
+from asf_release.policy import sniff as go_sniff
+from asf_release.policy.recognize import Grant
 from asf_release.verify import content
 from asf_release.verify.model import Finding, fail, warn
 from asf_release.verify.tarstream import (
@@ -50,8 +53,12 @@ class FileFacts:
     kind: str  # content.COMPILED, content.DATA, content.TEXT
     what: str
     blob: str | None = None  # git blob id, when provenance is checked
-    header: int | None = None  # where the ASF header starts in the normalized head
-    licenses: tuple[str, ...] = ()
+    header: int | None = None  # where the ASF header starts in the normalised file (license-eye's way)
+    grant: Grant | None = None  # the license the file's head grants, when it grants one
+    sniffed_text: bool = False  # license-eye reads it: Go's DetectContentType calls it text
+    # when the head lacks the ASF header: how much text stands before any header further down
+    # (letters and digits of the head; -1 when the head is the whole file: there is none further)
+    text_before: int = 0
 
 
 @dataclass
@@ -70,6 +77,7 @@ class ArchiveScan:
     unpacked: int = 0
     compressed: int = 0
     commit: str | None = None  # the commit id git archive records in the pax global header
+    newest: int = 0  # the newest member's mtime (seconds since the epoch; 0 when none is known)
     extracted: Path | None = None  # the top directory on disk, when extracted
     format: str = ""  # what the content is (gzip, bzip2, xz, zip, tar), whatever the name says
 
@@ -81,6 +89,7 @@ class ScanOptions:
     blobs: bool = True
     extract_to: Path | None = None
     keep: frozenset[str] = frozenset()  # paths under top whose content is kept
+    keep_names: frozenset[str] = frozenset()  # file names kept at any depth (pom.xml, .licenserc.yaml)
     spool_dir: Path | None = None
     private_copy: Path | None = None  # the artifact itself, when it lies in the work directory
 
@@ -296,6 +305,7 @@ class _Scanner:
             # check reports a wrong name; the content is still judged)
             self.scan.top = parts[0]
         self.scan.tops[parts[0]] = self.scan.tops.get(parts[0], 0) + 1
+        self.scan.newest = max(self.scan.newest, member.mtime)
         path = "/".join(parts)
         if path in self.seen:
             self.problem(shown, "this name appears twice in the archive", "the second copy is not unpacked")
@@ -364,7 +374,9 @@ class _Scanner:
     def file(self, parts: list[str], rel: str, member: Member, reader: Archive) -> None:
         options = self.options
         blob = hashlib.sha1(b"blob %d\0" % member.size) if options.blobs else None
-        keep = rel in options.keep and member.size <= MAX_KEPT_TEXT
+        keep = (
+            rel in options.keep or rel.rsplit("/", 1)[-1] in options.keep_names
+        ) and member.size <= MAX_KEPT_TEXT
         kept: list[bytes] = []
         head = b""
         spool: tempfile.SpooledTemporaryFile[bytes] | None = None
@@ -397,8 +409,11 @@ class _Scanner:
         if spool is not None:
             facts.kind, facts.what = _inspect_zip(spool)
         elif kind.kind == content.TEXT:
-            facts.header = content.asf_header_position(head)
-            facts.licenses = content.other_licenses(head)
+            facts.header = licenseye.asf_header_position(head)
+            if facts.header is None:
+                facts.text_before = licenseye.text_before(head, member.size)
+            facts.grant = recognize.grant(head, asf_header=facts.header is not None)
+            facts.sniffed_text = go_sniff.is_text(head)
         if keep:
             self.scan.texts[rel] = b"".join(kept)
         self.scan.files[rel] = facts

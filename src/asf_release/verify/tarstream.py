@@ -76,6 +76,7 @@ class Member:
     size: int
     mode: int
     link: str  # target of a symlink or hard link
+    mtime: int = 0  # seconds since the epoch, 0 when unknown (the release's date is the newest)
 
 
 class Archive(Protocol):
@@ -357,6 +358,7 @@ class TarReader:
             link = pax.get("linkpath") or long_link or _text(header[157:257].split(b"\0", 1)[0])
             if "size" in pax:
                 size = _pax_size(pax["size"])
+            pax_mtime = pax.get("mtime", "")
             pax, long_name, long_link = {}, None, None
             kind = KINDS.get(flag, f"type {flag!r}")
             if kind != "file" and not kind.startswith("type"):
@@ -372,7 +374,9 @@ class TarReader:
             self._pending = size
             self._padding = (-size) % BLOCK
             mode = _number(header[100:108], "mode") & 0o7777
-            yield Member(name=name, kind=kind, size=size, mode=mode, link=link)
+            yield Member(
+                name=name, kind=kind, size=size, mode=mode, link=link, mtime=_mtime(header, pax_mtime)
+            )
 
     def _meta(self, size: int) -> bytes:
         if size > self._limits.max_meta:
@@ -404,6 +408,14 @@ def _number(field: bytes, what: str) -> int:
         return int(text, 8)
     except ValueError:
         raise ArchiveStop(f"a tar header has an unreadable {what} field") from None
+
+
+def _mtime(header: bytes, pax_mtime: str) -> int:
+    """A member's time (pax's, else the header's); 0 when unreadable: it only dates the release."""
+    try:
+        return max(0, int(float(pax_mtime))) if pax_mtime else max(0, _number(header[136:148], "mtime"))
+    except (ArchiveStop, ValueError, OverflowError):
+        return 0
 
 
 def _pax_size(text: str) -> int:

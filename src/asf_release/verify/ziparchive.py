@@ -22,6 +22,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -102,7 +103,7 @@ class ZipReader:
             return Member(info.filename, "symlink", 0, permissions, self._link(info))
         if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
             return Member(info.filename, "type special file", 0, permissions, "")
-        return Member(info.filename, "file", info.file_size, permissions, "")
+        return Member(info.filename, "file", info.file_size, permissions, "", _mtime(info))
 
     def _link(self, info: zipfile.ZipInfo) -> str:
         if info.file_size > MAX_LINK:
@@ -185,3 +186,12 @@ def _judge_declared(infos: list[zipfile.ZipInfo], limits: Limits, file_size: int
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
+
+
+def _mtime(info: zipfile.ZipInfo) -> int:
+    """A member's time as zip keeps it (local time, no zone: read as UTC; it only dates the
+    release); 0 when unreadable."""
+    try:
+        return int(datetime(*info.date_time, tzinfo=UTC).timestamp())
+    except (ValueError, OverflowError):
+        return 0

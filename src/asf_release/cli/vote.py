@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 
     from asf_release.context import Context
     from asf_release.steps.tally import VoteCount
+
+    class MailStep(Protocol):
+        """A step whose work is one message: kept in the outbox as STEM.eml."""
+
+        @property
+        def stem(self) -> str: ...
+
+        def preview(self, ctx: Context) -> EmailMessage: ...
+
 
 Send = Annotated[bool, typer.Option("--send", help="Send it by SMTP (default: only write it to the outbox).")]
 Resend = Annotated[
@@ -57,24 +66,20 @@ def _rc(ctx: Context, version: Version, rc: int | None) -> int:
     return rc if rc is not None else current_rc(ctx, version)
 
 
-def _show_message(message: EmailMessage) -> None:
-    from email import policy
-
-    text = message.as_bytes(policy=policy.SMTP.clone(linesep="\n")).decode("utf-8", errors="replace")
-    headers, _, _ = text.partition("\n\n")
-    output.console.print(f"[dim]{escape(headers)}[/]\n")
-    body = message.get_body(preferencelist=("plain",))
-    content = body.get_content() if body is not None else ""
-    output.console.print(escape(content.rstrip()))
-
-
-def _report(result: Plan | Outcome, json_mode: bool, message: EmailMessage | None) -> None:
+def show_mail_result(ctx: Context, step: MailStep, result: Plan | Outcome, json_mode: bool) -> None:
+    """What a command whose step writes a mail prints: the step's result, then the message (the
+    one a dry run would write, or the one just written; none when there was nothing to do)."""
+    message = None if json_mode else _message(ctx, step, result)
     output.show_result(result, json_mode)
-    if json_mode:
-        return
     if message is not None:
         output.console.print()
-        _show_message(message)
+        output.show_message(message)
+
+
+def _message(ctx: Context, step: MailStep, result: Plan | Outcome) -> EmailMessage | None:
+    if isinstance(result, Plan):
+        return step.preview(ctx)
+    return _outbox(ctx, step.stem) if result.changed else None
 
 
 @app.command(rich_help_panel="3. The vote")
@@ -104,13 +109,7 @@ def vote(
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
     step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend, no_image=no_image)
-    result = execute(ctx, step)
-    message = None
-    if isinstance(result, Plan):
-        message = step.preview(ctx)
-    elif result.changed:
-        message = _outbox(ctx, step.stem)
-    _report(result, json_mode, message)
+    show_mail_result(ctx, step, execute(ctx, step), json_mode)
 
 
 @app.command(rich_help_panel="3. The vote")
@@ -213,13 +212,7 @@ def result(
         roster=roster,
         vote_message_id=vote_message_id,
     )
-    outcome = execute(ctx, step)
-    message = None
-    if isinstance(outcome, Plan):
-        message = step.preview(ctx)
-    elif outcome.changed:
-        message = _outbox(ctx, step.stem)
-    _report(outcome, json_mode, message)
+    show_mail_result(ctx, step, execute(ctx, step), json_mode)
 
 
 def _offline_hint(

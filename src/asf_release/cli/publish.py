@@ -28,13 +28,13 @@ def publish(version: VersionArg, rc: Rc = None, dry_run: DryRun = False, json_mo
 
     Example: asf-release publish 2.11.0 --dry-run
     """
-    from asf_release.steps.candidate import current_rc
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.publish import PublishStep
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     ctx.require_project()
     target = Version.parse(version)
-    step = PublishStep(target, rc if rc is not None else current_rc(ctx, target))
+    step = PublishStep(target, chosen_rc(ctx, target, rc))
     output.show_result(execute(ctx, step), json_mode)
 
 
@@ -103,14 +103,14 @@ def announce(
     Example: asf-release announce 2.11.0 --send --wait 60
     """
     from asf_release.steps.announce import AnnounceStep
-    from asf_release.steps.candidate import current_rc
+    from asf_release.steps.candidate import chosen_rc
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     ctx.require_project()
     target = Version.parse(version)
     step = AnnounceStep(
         target,
-        rc if rc is not None else current_rc(ctx, target),
+        chosen_rc(ctx, target, rc),
         send=send,
         resend=resend,
         notable=notable,

@@ -60,12 +60,6 @@ VoteMessageId = Annotated[
 ]
 
 
-def _rc(ctx: Context, version: Version, rc: int | None) -> int:
-    from asf_release.steps.candidate import current_rc
-
-    return rc if rc is not None else current_rc(ctx, version)
-
-
 def show_mail_result(ctx: Context, step: MailStep, result: Plan | Outcome, json_mode: bool) -> None:
     """What a command whose step writes a mail prints: the step's result, then the message (the
     one a dry run would write, or the one just written; none when there was nothing to do)."""
@@ -104,11 +98,12 @@ def vote(
 
     Example: asf-release vote 2.11.0 --rc 1 --send
     """
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.vote import VoteStep
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
-    step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend, no_image=no_image)
+    step = VoteStep(target, chosen_rc(ctx, target, rc), send=send, resend=resend, no_image=no_image)
     show_mail_result(ctx, step, execute(ctx, step), json_mode)
 
 
@@ -132,6 +127,7 @@ def tally(
     Example: asf-release tally 2.11.0 --thread ~/Downloads/dev.mbox --json
     """
     from asf_release import votes
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.tally import TallyStep, count_votes
 
     ctx = context(json_mode=json_mode)
@@ -157,7 +153,11 @@ def tally(
             )
         else:
             step = TallyStep(
-                target, _rc(ctx, target, rc), thread=thread, roster=roster, vote_message_id=vote_message_id
+                target,
+                chosen_rc(ctx, target, rc),
+                thread=thread,
+                roster=roster,
+                vote_message_id=vote_message_id,
             )
             execute(ctx, step)
             assert step.counted is not None
@@ -197,13 +197,14 @@ def result(
 
     Example: asf-release result 2.11.0 --rc 1 --send
     """
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.result import ResultStep
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
     step = ResultStep(
         target,
-        _rc(ctx, target, rc),
+        chosen_rc(ctx, target, rc),
         send=send,
         resend=resend,
         force=force,

@@ -58,6 +58,11 @@ def current_rc(ctx: Context, version: Version) -> int:
     return max(known) if known else 1
 
 
+def chosen_rc(ctx: Context, version: Version, rc: int | None) -> int:
+    """The RC a command names, else the current one."""
+    return rc if rc is not None else current_rc(ctx, version)
+
+
 def command_for(step: str, version: Version, rc: int) -> str:
     """The command that runs another step, as the process knows it."""
     from asf_release.steps.process import process

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from asf_release.cmdline import display
 from asf_release.verify.model import CheckResult, Finding, fail, note, warn
 
 if TYPE_CHECKING:
@@ -257,7 +258,7 @@ def runs(facts: ImageFacts) -> CheckResult:
     findings: list[Finding] = []
     said = []
     if ran.version is not None:
-        command = " ".join(facts.version_command)
+        command = display(facts.version_command)
         output = _tail(ran.version.output)
         if not ran.version.ok:
             findings.append(fail(ran.platform, f"`{command}` failed ({ran.version.detail}): {output}"))
@@ -266,7 +267,7 @@ def runs(facts: ImageFacts) -> CheckResult:
         else:
             said.append(f"`{command}`: {output}")
     if ran.smoke is not None:
-        command = " ".join(facts.smoke_command)
+        command = display(facts.smoke_command)
         if not ran.smoke.ok:
             findings.append(
                 fail(

@@ -45,6 +45,12 @@ def port_is_free(port: int) -> bool:
         return True
 
 
+def port_for(wanted: int) -> int:
+    """The port a server asks for (a restarted sandbox keeps its URLs), when it is free; else any
+    free one."""
+    return wanted if wanted and port_is_free(wanted) else free_port()
+
+
 def wait_for_port(port: int, seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -117,7 +123,7 @@ class SvnServer:
         layout.rmdir()
 
     def start(self, port: int = 0) -> None:
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv
             [
                 "svnserve",
@@ -136,9 +142,7 @@ class SvnServer:
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
+        _end(self._process)
         self._process = None
 
     def __enter__(self) -> SvnServer:
@@ -146,6 +150,13 @@ class SvnServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _end(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server's process, if it still runs, and wait for it to be gone."""
+    if process and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 class MailCapture:
@@ -162,7 +173,7 @@ class MailCapture:
         from aiosmtpd.controller import Controller
 
         self.mbox_path.parent.mkdir(parents=True, exist_ok=True)
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         handler = _StoreHandler(self.mbox_path)
         options: dict[str, Any] = {}
         if self.user:
@@ -327,7 +338,7 @@ class RegistryServer:
 
     def start(self, port: int = 0) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         config = self.root / "config.yml"
         config.write_text(
             "version: 0.1\n"
@@ -345,9 +356,7 @@ class RegistryServer:
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
+        _end(self._process)
         self._process = None
 
     def __enter__(self) -> RegistryServer:

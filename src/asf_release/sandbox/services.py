@@ -5,7 +5,6 @@ Each one is started and stopped by its owner; none listens on anything but the l
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import mailbox
@@ -14,7 +13,7 @@ import subprocess
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from email import message_from_bytes, policy
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -288,15 +287,6 @@ class HttpServer:
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-
-@contextlib.contextmanager
-def running(*services: SvnServer | MailCapture) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        for service in services:
-            service.stop()
 
 
 def roster_json(committee: str, display_name: str, members: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from asf_release.cmdline import display
 from benchmarks import compile_sources
 
 TARGET_SECONDS = 2.0
@@ -137,7 +138,7 @@ def best(argv: list[str], runs: int, cwd: Path) -> tuple[float, str]:
         times.append(time.perf_counter() - began)
         output = done.stdout
         if done.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
+            raise SystemExit(f"{display(argv)} failed ({done.returncode}):\n{done.stderr}")
     return min(times), output
 
 

@@ -21,10 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from asf_release import data
 from asf_release import profile as profile_module
+from asf_release.adapters.gpg import Gpg, throwaway_home
 from asf_release.sandbox import sample_project
 from benchmarks import compile_sources
 
@@ -51,24 +54,17 @@ def timed(
     return time.perf_counter() - started, usage.ru_maxrss, child.returncode
 
 
-def keyring(base: Path) -> tuple[Path, Path]:
-    home = Path(tempfile.mkdtemp(prefix="asfr-bk-", dir="/tmp"))
-    home.chmod(0o700)
-    gpg = ["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
-    _run(
-        [*gpg, "--quick-gen-key", "Bench RM <bench@apache.org>", "ed25519", "sign", "never"],
-        capture_output=True,
-    )
-    keys = base / "KEYS"
-    keys.write_bytes(subprocess.run([*gpg, "--armor", "--export"], check=True, capture_output=True).stdout)
-    return home, keys
+@contextmanager
+def keyring(base: Path) -> Iterator[tuple[Gpg, Path]]:
+    """A throwaway GnuPG home holding one signing key, and a KEYS file with it."""
+    with throwaway_home() as gpg:
+        keys = base / "KEYS"
+        keys.write_text(gpg.export_armored(gpg.generate_key("Bench RM <bench@apache.org>", "ed25519")))
+        yield gpg, keys
 
 
-def sign_and_sum(artifact: Path, home: Path) -> None:
-    _run(
-        ["gpg", "--homedir", str(home), "--batch", "--armor", "--detach-sign", artifact.name],
-        cwd=artifact.parent,
-    )
+def sign_and_sum(artifact: Path, gpg: Gpg) -> None:
+    gpg.sign_detached(artifact, artifact.with_name(artifact.name + ".asc"))
     with artifact.with_name(artifact.name + ".sha512").open("w") as out:
         _run(["sha512sum", artifact.name], cwd=artifact.parent, stdout=out)
 
@@ -91,7 +87,7 @@ def verify_argv(rc: Path, keys: Path, *extra: str) -> list[str]:
 
 
 # --- 1. a Kvrocks-sized RC ---------------------------------------------------------------------
-def small(base: Path, home: Path, keys: Path, runs: int) -> None:
+def small(base: Path, gpg: Gpg, keys: Path, runs: int) -> None:
     profile = profile_module.load(None, env={})
     project = sample_project.create(base / "project", profile, files=470)
     repo = project.path
@@ -106,7 +102,7 @@ def small(base: Path, home: Path, keys: Path, runs: int) -> None:
     artifact = rc / profile.fmt("source.artifact", version=VERSION)
     with artifact.open("wb") as out:
         _run(["git", "archive", "--format=tar.gz", f"--prefix={top}/", tag], cwd=repo, stdout=out)
-    sign_and_sum(artifact, home)
+    sign_and_sum(artifact, gpg)
     files = len(project.git("ls-tree", "-r", "--name-only", tag).splitlines())
     argv = verify_argv(rc, keys, "--git", str(repo))
     env = {**os.environ, "HOME": str(base)}
@@ -191,7 +187,7 @@ def generate_tree(root: Path, files: int, size: int) -> int:
     return total
 
 
-def large(base: Path, home: Path, keys: Path, files: int, size: int) -> None:
+def large(base: Path, gpg: Gpg, keys: Path, files: int, size: int) -> None:
     top = f"apache-kvrocks-{VERSION}-src"
     tree = base / "tree"
     began = time.perf_counter()
@@ -205,7 +201,7 @@ def large(base: Path, home: Path, keys: Path, files: int, size: int) -> None:
         )
         _run(["gzip", "-6", "-n"], stdin=tar.stdout, stdout=out)
         tar.wait()
-    sign_and_sum(artifact, home)
+    sign_and_sum(artifact, gpg)
     print(
         f"\n2. Large RC: {files} files, {unpacked / (1 << 30):.2f} GiB unpacked, "
         f"{artifact.stat().st_size / (1 << 20):.0f} MiB compressed (generated in {time.perf_counter() - began:.0f} s)"
@@ -256,15 +252,13 @@ def main() -> None:
     args = parser.parse_args()
     base = args.dir or Path(tempfile.mkdtemp(prefix="asf-release-bench-"))
     base.mkdir(parents=True, exist_ok=True)
-    home, keys = keyring(base)
-    print(f"asf-release verify benchmark on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
     try:
-        small(base, home, keys, args.runs)
-        if not args.small:
-            large(base, home, keys, args.files, args.size)
+        with keyring(base) as (gpg, keys):
+            print(f"asf-release verify benchmark on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+            small(base, gpg, keys, args.runs)
+            if not args.small:
+                large(base, gpg, keys, args.files, args.size)
     finally:
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
-        shutil.rmtree(home, ignore_errors=True)
         if args.dir is None:
             shutil.rmtree(base, ignore_errors=True)
 

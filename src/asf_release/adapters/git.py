@@ -117,9 +117,6 @@ class Git:
     def tag_commit(self, tag: str) -> str | None:
         return self.rev(f"refs/tags/{tag}")
 
-    def tag_is_annotated(self, tag: str) -> bool:
-        return self.out("cat-file", "-t", f"refs/tags/{tag}") == "tag"
-
     def branch_commit(self, branch: str) -> str | None:
         return self.rev(f"refs/heads/{branch}")
 
@@ -227,11 +224,6 @@ class Git:
         for sha, subject, author, email, at, body in _records(out, 6):
             commits.append(Commit(sha, subject, author, email, int(at or 0), body.strip()))
         return commits
-
-    def log_bodies(self, revision_range: str) -> list[tuple[str, str]]:
-        """(sha, full message) of each commit in range, merges left out: cheap for trailers."""
-        out = self.run("log", "-z", "--no-merges", "--format=%H%x00%B", revision_range, "--").stdout
-        return [(sha, body) for sha, body in _records(out, 2)]
 
     def graph(self, revision_range: str) -> list[Node]:
         """Every commit of a range, merges included, with its parents and full message."""

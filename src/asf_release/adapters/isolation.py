@@ -23,7 +23,6 @@ from typing import IO
 
 from asf_release.adapters import proc
 
-CHOICES = ("auto", "bubblewrap", "none")
 _PROXIES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 # Names that carry secrets in a packaging command's environment, whoever set them.
 _SECRET_NAME = re.compile(r"PASSWORD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|^ASF_RELEASE_", re.IGNORECASE)

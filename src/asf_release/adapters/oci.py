@@ -36,7 +36,6 @@ DOCKER_SCHEMA1 = (
 )
 INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 MANIFEST_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
-CONFIG_TYPES = ("application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json")
 # layer media type -> compression ("", "gzip", "zstd")
 LAYER_TYPES = {
     "application/vnd.oci.image.layer.v1.tar": "",

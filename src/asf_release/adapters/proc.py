@@ -114,9 +114,32 @@ def _crash_while_running(argv: Sequence[str], cwd: Path | str | None, env: Mappi
     try:
         crashpoints.kill_now()
     finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
+        _kill(child)
+
+
+def _start(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None,
+    env: Mapping[str, str] | None,
+    stdin: int,
+    stdout: int | IO[bytes],
+    stderr: IO[bytes],
+) -> subprocess.Popen[bytes]:
+    """Start argv (never through a shell) in the tools' environment; a missing tool is ToolNotFound."""
+    try:
+        return subprocess.Popen(  # noqa: S603 - argv list, no shell
+            list(argv), cwd=cwd, env=tool_env(env), stdin=stdin, stdout=stdout, stderr=stderr
+        )
+    except FileNotFoundError as exc:
+        raise ToolNotFound(argv[0]) from exc
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill the tool if it still runs (the caller stopped early, or it timed out), and reap it."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
 
 
 @contextmanager
@@ -133,17 +156,9 @@ def stream(
     log.debug("stream: %s", display(shown))
     # stderr goes to a file: a chatty tool must not block on a full pipe nobody reads
     with tempfile.TemporaryFile() as errfile:
-        try:
-            proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
-                list(argv),
-                cwd=cwd,
-                env=tool_env(env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=errfile,
-            )
-        except FileNotFoundError as exc:
-            raise ToolNotFound(argv[0]) from exc
+        proc = _start(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errfile
+        )
         assert proc.stdout is not None
         try:
             yield proc.stdout
@@ -157,9 +172,7 @@ def stream(
                 errfile.seek(0)
                 raise ToolFailed(shown, proc.returncode, errfile.read().decode(errors="replace"), hint)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            _kill(proc)
             proc.stdout.close()
 
 
@@ -196,17 +209,7 @@ def feed(
     log.debug("feed: %s", display(shown))
     with tempfile.TemporaryFile() as outfile, tempfile.TemporaryFile() as errfile:
         started = time.monotonic()
-        try:
-            process = subprocess.Popen(  # noqa: S603 - argv list, no shell
-                list(argv),
-                cwd=cwd,
-                env=tool_env(env),
-                stdin=subprocess.PIPE,
-                stdout=outfile,
-                stderr=errfile,
-            )
-        except FileNotFoundError as exc:
-            raise ToolNotFound(argv[0]) from exc
+        process = _start(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=outfile, stderr=errfile)
         fed = Feed(process)
         try:
             yield fed
@@ -218,9 +221,7 @@ def feed(
             except subprocess.TimeoutExpired as exc:
                 raise ToolFailed(shown, -1, "", timed_out=True) from exc
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            _kill(process)
         outfile.seek(0)
         errfile.seek(0)
         fed.result = Completed(

@@ -233,9 +233,3 @@ class Registry:
             source.transport,
             target.transport,
         ]
-
-    def copy_all(self, source: Reference, target: Reference) -> None:
-        self._run(
-            self.copy_all_argv(source, target),
-            hint=f"check that you may push to {target.name} (skopeo login {target.registry})",
-        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from asf_release.cmdline import display
 from asf_release.verify.model import CheckResult, Finding, fail, note, warn
 
 if TYPE_CHECKING:
@@ -44,6 +45,16 @@ def check_runs(rc: OpenedRC) -> CheckResult:
 
 def run_all(facts: ImageFacts) -> list[CheckResult]:
     return [platforms(facts), licenses(facts), version(facts), runs(facts)]
+
+
+def _unread(check_id: str, facts: ImageFacts) -> CheckResult | None:
+    """The check skipped, when there is no image to look at: none given, or image-platforms
+    could not read it (and says why)."""
+    if facts.problem or not facts.images:
+        return CheckResult.skipped(
+            check_id, facts.absent or "the image could not be read (see image-platforms)"
+        )
+    return None
 
 
 # --- image-platforms ----------------------------------------------------------------------------
@@ -100,10 +111,9 @@ def platforms(facts: ImageFacts) -> CheckResult:
 
 # --- image-licenses -----------------------------------------------------------------------------
 def licenses(facts: ImageFacts) -> CheckResult:
-    if facts.problem or not facts.images:
-        return CheckResult.skipped(
-            LICENSES, facts.absent or "the image could not be read (see image-platforms)"
-        )
+    unread = _unread(LICENSES, facts)
+    if unread is not None:
+        return unread
     findings: list[Finding] = []
     for image in facts.images:
         findings += _licenses_of(image, facts)
@@ -172,10 +182,9 @@ def _third_party(where: str, path: str, present: dict[str, int], released: dict[
 
 # --- image-version ------------------------------------------------------------------------------
 def version(facts: ImageFacts) -> CheckResult:
-    if facts.problem or not facts.images:
-        return CheckResult.skipped(
-            VERSION, facts.absent or "the image could not be read (see image-platforms)"
-        )
+    unread = _unread(VERSION, facts)
+    if unread is not None:
+        return unread
     findings: list[Finding] = []
     for image in facts.images:
         labels = dict(facts.index.annotations) if facts.index else {}
@@ -238,8 +247,9 @@ def _url(text: str) -> str:
 
 # --- image-runs ---------------------------------------------------------------------------------
 def runs(facts: ImageFacts) -> CheckResult:
-    if facts.problem or not facts.images:
-        return CheckResult.skipped(RUNS, facts.absent or "the image could not be read (see image-platforms)")
+    unread = _unread(RUNS, facts)
+    if unread is not None:
+        return unread
     ran = facts.runs
     if ran is None:
         return CheckResult.skipped(RUNS, "not run (asked not to)")
@@ -248,7 +258,7 @@ def runs(facts: ImageFacts) -> CheckResult:
     findings: list[Finding] = []
     said = []
     if ran.version is not None:
-        command = " ".join(facts.version_command)
+        command = display(facts.version_command)
         output = _tail(ran.version.output)
         if not ran.version.ok:
             findings.append(fail(ran.platform, f"`{command}` failed ({ran.version.detail}): {output}"))
@@ -257,7 +267,7 @@ def runs(facts: ImageFacts) -> CheckResult:
         else:
             said.append(f"`{command}`: {output}")
     if ran.smoke is not None:
-        command = " ".join(facts.smoke_command)
+        command = display(facts.smoke_command)
         if not ran.smoke.ok:
             findings.append(
                 fail(

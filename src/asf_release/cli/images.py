@@ -47,7 +47,7 @@ def images(
 
     Example: asf-release images 2.11.0 --rc 1 --push
     """
-    from asf_release.steps.candidate import current_rc
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.images import ImagesStep, usage_builder
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
@@ -55,7 +55,7 @@ def images(
     target = Version.parse(version)
     step = ImagesStep(
         target,
-        rc if rc is not None else current_rc(ctx, target),
+        chosen_rc(ctx, target, rc),
         push=push,
         builder=usage_builder(builder),
         jobs=jobs,

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, HighlighterType, JustifyMethod, OverflowMethod
 from rich.markup import escape
@@ -28,6 +28,9 @@ from asf_release.cmdline import display
 from asf_release.errors import ReleaseError
 from asf_release.progress import ProgressTask
 from asf_release.steps.base import Outcome, Plan
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 WIDE = 10_000  # "no wrapping" for a pipe: far wider than any line we print
 
@@ -225,6 +228,17 @@ def show_outcome(outcome: Outcome) -> None:
     console.print(f"{prefix}[bold]{escape(outcome.step)}[/]: {escape(summary)}")
     for line in details:
         console.print(f"    {escape(line)}")
+
+
+def show_message(message: EmailMessage) -> None:
+    """A mail as the list will get it: its headers dimmed, then its plain-text body."""
+    from email import policy
+
+    text = message.as_bytes(policy=policy.SMTP.clone(linesep="\n")).decode("utf-8", errors="replace")
+    headers, _, _ = text.partition("\n\n")
+    console.print(f"[dim]{escape(headers)}[/]\n")
+    body = message.get_body(preferencelist=("plain",))
+    console.print(escape(body.get_content().rstrip() if body is not None else ""))
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:

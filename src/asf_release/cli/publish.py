@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from asf_release.cli import output
 from asf_release.cli.app import app, context
 from asf_release.cli.options import Builder, DryRun, Json, Rc, VersionArg
-from asf_release.steps.base import Plan, execute
+from asf_release.cli.vote import show_mail_result
+from asf_release.steps.base import execute
 from asf_release.version import Version
-
-if TYPE_CHECKING:
-    from email.message import EmailMessage
 
 PANEL = "4. After the vote"
 
@@ -30,13 +28,13 @@ def publish(version: VersionArg, rc: Rc = None, dry_run: DryRun = False, json_mo
 
     Example: asf-release publish 2.11.0 --dry-run
     """
-    from asf_release.steps.candidate import current_rc
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.publish import PublishStep
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     ctx.require_project()
     target = Version.parse(version)
-    step = PublishStep(target, rc if rc is not None else current_rc(ctx, target))
+    step = PublishStep(target, chosen_rc(ctx, target, rc))
     output.show_result(execute(ctx, step), json_mode)
 
 
@@ -131,39 +129,18 @@ def announce(
 
     Example: asf-release announce 2.11.0 --send --wait 60
     """
-    from asf_release.adapters.mail import read_eml
     from asf_release.steps.announce import AnnounceStep
-    from asf_release.steps.candidate import current_rc
+    from asf_release.steps.candidate import chosen_rc
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     ctx.require_project()
     target = Version.parse(version)
     step = AnnounceStep(
         target,
-        rc if rc is not None else current_rc(ctx, target),
+        chosen_rc(ctx, target, rc),
         send=send,
         resend=resend,
         notable=notable,
         wait_minutes=wait,
     )
-    result = execute(ctx, step)
-    output.show_result(result, json_mode)
-    if json_mode:
-        return
-    path = ctx.outbox / f"{step.stem}.eml"
-    message = step.preview(ctx) if isinstance(result, Plan) else read_eml(path) if path.exists() else None
-    if message is not None and (isinstance(result, Plan) or result.changed):
-        output.console.print()
-        _show(message)
-
-
-def _show(message: EmailMessage) -> None:
-    from email import policy
-
-    from rich.markup import escape
-
-    text = message.as_bytes(policy=policy.SMTP.clone(linesep="\n")).decode("utf-8", errors="replace")
-    headers, _, _ = text.partition("\n\n")
-    output.console.print(f"[dim]{escape(headers)}[/]\n")
-    body = message.get_body(preferencelist=("plain",))
-    output.console.print(escape(body.get_content().rstrip() if body is not None else ""))
+    show_mail_result(ctx, step, execute(ctx, step), json_mode)

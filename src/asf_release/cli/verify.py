@@ -154,7 +154,7 @@ def _current_candidate(ctx: Context, rc: int | None, *, quiet: bool) -> tuple[st
     from pathlib import Path
 
     from asf_release.steps import dist
-    from asf_release.steps.candidate import current_rc
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.version import Version
 
     if ctx.root is None:
@@ -165,7 +165,7 @@ def _current_candidate(ctx: Context, rc: int | None, *, quiet: bool) -> tuple[st
     if not releases:
         raise UsageError("which release candidate? This checkout has not packaged one", WHAT_TO_GIVE)
     version = Version.parse(releases[-1])
-    number = rc or current_rc(ctx, version)
+    number = chosen_rc(ctx, version, rc)
     history = ctx.ledger.history(str(version))
     published = history.facts("publish", number).get("url")
     if not published and history.facts("stage", number) and dist.published_quietly(ctx, version, number):

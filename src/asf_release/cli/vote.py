@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 
     from asf_release.context import Context
     from asf_release.steps.tally import VoteCount
+
+    class MailStep(Protocol):
+        """A step whose work is one message: kept in the outbox as STEM.eml."""
+
+        @property
+        def stem(self) -> str: ...
+
+        def preview(self, ctx: Context) -> EmailMessage: ...
+
 
 Send = Annotated[bool, typer.Option("--send", help="Send it by SMTP (default: only write it to the outbox).")]
 Resend = Annotated[
@@ -51,30 +60,20 @@ VoteMessageId = Annotated[
 ]
 
 
-def _rc(ctx: Context, version: Version, rc: int | None) -> int:
-    from asf_release.steps.candidate import current_rc
-
-    return rc if rc is not None else current_rc(ctx, version)
-
-
-def _show_message(message: EmailMessage) -> None:
-    from email import policy
-
-    text = message.as_bytes(policy=policy.SMTP.clone(linesep="\n")).decode("utf-8", errors="replace")
-    headers, _, _ = text.partition("\n\n")
-    output.console.print(f"[dim]{escape(headers)}[/]\n")
-    body = message.get_body(preferencelist=("plain",))
-    content = body.get_content() if body is not None else ""
-    output.console.print(escape(content.rstrip()))
-
-
-def _report(result: Plan | Outcome, json_mode: bool, message: EmailMessage | None) -> None:
+def show_mail_result(ctx: Context, step: MailStep, result: Plan | Outcome, json_mode: bool) -> None:
+    """What a command whose step writes a mail prints: the step's result, then the message (the
+    one a dry run would write, or the one just written; none when there was nothing to do)."""
+    message = None if json_mode else _message(ctx, step, result)
     output.show_result(result, json_mode)
-    if json_mode:
-        return
     if message is not None:
         output.console.print()
-        _show_message(message)
+        output.show_message(message)
+
+
+def _message(ctx: Context, step: MailStep, result: Plan | Outcome) -> EmailMessage | None:
+    if isinstance(result, Plan):
+        return step.preview(ctx)
+    return _outbox(ctx, step.stem) if result.changed else None
 
 
 @app.command(rich_help_panel="3. The vote")
@@ -99,18 +98,13 @@ def vote(
 
     Example: asf-release vote 2.11.0 --rc 1 --send
     """
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.vote import VoteStep
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
-    step = VoteStep(target, _rc(ctx, target, rc), send=send, resend=resend, no_image=no_image)
-    result = execute(ctx, step)
-    message = None
-    if isinstance(result, Plan):
-        message = step.preview(ctx)
-    elif result.changed:
-        message = _outbox(ctx, step.stem)
-    _report(result, json_mode, message)
+    step = VoteStep(target, chosen_rc(ctx, target, rc), send=send, resend=resend, no_image=no_image)
+    show_mail_result(ctx, step, execute(ctx, step), json_mode)
 
 
 @app.command(rich_help_panel="3. The vote")
@@ -133,6 +127,7 @@ def tally(
     Example: asf-release tally 2.11.0 --thread ~/Downloads/dev.mbox --json
     """
     from asf_release import votes
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.tally import TallyStep, count_votes
 
     ctx = context(json_mode=json_mode)
@@ -158,7 +153,11 @@ def tally(
             )
         else:
             step = TallyStep(
-                target, _rc(ctx, target, rc), thread=thread, roster=roster, vote_message_id=vote_message_id
+                target,
+                chosen_rc(ctx, target, rc),
+                thread=thread,
+                roster=roster,
+                vote_message_id=vote_message_id,
             )
             execute(ctx, step)
             assert step.counted is not None
@@ -198,13 +197,14 @@ def result(
 
     Example: asf-release result 2.11.0 --rc 1 --send
     """
+    from asf_release.steps.candidate import chosen_rc
     from asf_release.steps.result import ResultStep
 
     ctx = context(dry_run=dry_run, json_mode=json_mode)
     target = Version.parse(version)
     step = ResultStep(
         target,
-        _rc(ctx, target, rc),
+        chosen_rc(ctx, target, rc),
         send=send,
         resend=resend,
         force=force,
@@ -213,13 +213,7 @@ def result(
         roster=roster,
         vote_message_id=vote_message_id,
     )
-    outcome = execute(ctx, step)
-    message = None
-    if isinstance(outcome, Plan):
-        message = step.preview(ctx)
-    elif outcome.changed:
-        message = _outbox(ctx, step.stem)
-    _report(outcome, json_mode, message)
+    show_mail_result(ctx, step, execute(ctx, step), json_mode)
 
 
 def _offline_hint(

@@ -6,9 +6,8 @@ Each stage calls the library as its command does; run again, each finds its work
 from __future__ import annotations
 
 from asf_release.adapters.svn import join
-from asf_release.demo.core import DemoRun, Stage, said, voted_files
+from asf_release.demo.core import DemoRun, Stage, step_said, voted_files
 from asf_release.steps import keys
-from asf_release.steps.base import execute
 from asf_release.steps.package import PackageStep
 from asf_release.steps.stage import StageStep
 from asf_release.verify import VerifyRequest, verify
@@ -40,27 +39,15 @@ def _keys_check(run: DemoRun) -> list[str]:
 
 
 def _keys_add(run: DemoRun) -> list[str]:
-    ctx = run.context()
-    try:
-        return said(execute(ctx, keys.KeysStep()))
-    finally:
-        ctx.close()
+    return step_said(run, keys.KeysStep())
 
 
 def _package(run: DemoRun) -> list[str]:
-    ctx = run.context()
-    try:
-        return said(execute(ctx, PackageStep(run.version, run.rc)))
-    finally:
-        ctx.close()
+    return step_said(run, PackageStep(run.version, run.rc))
 
 
 def _stage(run: DemoRun) -> list[str]:
-    ctx = run.context()
-    try:
-        return said(execute(ctx, StageStep(run.version, run.rc)))
-    finally:
-        ctx.close()
+    return step_said(run, StageStep(run.version, run.rc))
 
 
 def _verify(run: DemoRun) -> list[str]:

@@ -14,7 +14,7 @@ from asf_release.adapters.svn import join
 from asf_release.context import Context
 from asf_release.progress import Progress
 from asf_release.sandbox.environment import Sandbox
-from asf_release.steps.base import Outcome, Plan
+from asf_release.steps.base import Outcome, Plan, Step, execute
 from asf_release.version import Version
 
 DEMO_VERSION = Version(2, 11, 0)
@@ -62,6 +62,15 @@ def said(result: Plan | Outcome) -> list[str]:
     "already done" once); the demo never runs dry."""
     assert isinstance(result, Outcome)
     return result.lines
+
+
+def step_said(run: DemoRun, step: Step) -> list[str]:
+    """Run one step in the sandbox as its command does, and what it said."""
+    ctx = run.context()
+    try:
+        return said(execute(ctx, step))
+    finally:
+        ctx.close()
 
 
 def voted_files(ctx: Context, run: DemoRun) -> str:

@@ -7,7 +7,7 @@ Each stage calls the library as its command does; run again, each finds its work
 from __future__ import annotations
 
 from asf_release.adapters.svn import join
-from asf_release.demo.core import DemoRun, Stage, said, voted_files
+from asf_release.demo.core import DemoRun, Stage, said, step_said, voted_files
 from asf_release.steps import keys
 from asf_release.steps.base import execute
 from asf_release.steps.images import ImagesStep
@@ -33,11 +33,7 @@ def after_result(version: str) -> list[Stage]:
 
 
 def _images(run: DemoRun) -> list[str]:
-    ctx = run.context()
-    try:
-        return said(execute(ctx, ImagesStep(run.version, run.rc, push=True)))
-    finally:
-        ctx.close()
+    return step_said(run, ImagesStep(run.version, run.rc, push=True))
 
 
 def _verify_image(run: DemoRun) -> list[str]:

@@ -5,9 +5,9 @@ Follows the vote's stages: publish refuses until the ledger says the vote passed
 
 from __future__ import annotations
 
-from asf_release.demo.core import DemoRun, Stage
+from asf_release.demo.core import DemoRun, Stage, said
 from asf_release.steps import dist
-from asf_release.steps.base import Outcome, execute
+from asf_release.steps.base import execute
 from asf_release.steps.publish import PublishStep
 
 
@@ -18,13 +18,10 @@ def stages(version: str) -> list[Stage]:
 def _publish(run: DemoRun) -> list[str]:
     ctx = run.context()
     try:
-        step = PublishStep(run.version, run.rc)
-        outcome = execute(ctx, step)
-        assert isinstance(outcome, Outcome)
+        lines = said(execute(ctx, PublishStep(run.version, run.rc)))
         kept = [r.name for r in dist.releases(ctx)]
         return [
-            outcome.summary,
-            *outcome.details,
+            *lines,
             f"dist/release now holds: {', '.join(kept)} (one release per line; older ones are archived)",
         ]
     finally:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from asf_release.demo.core import DemoRun, Stage
-from asf_release.steps.base import Outcome, execute
+from asf_release.demo.core import DemoRun, Stage, step_said
 from asf_release.steps.website import WebsiteStep
 
 
@@ -12,10 +11,4 @@ def stages(version: str) -> list[Stage]:
 
 
 def _website(run: DemoRun) -> list[str]:
-    ctx = run.context()
-    try:
-        outcome = execute(ctx, WebsiteStep(run.version, push=True))
-        assert isinstance(outcome, Outcome)
-        return [outcome.summary, *outcome.details]
-    finally:
-        ctx.close()
+    return step_said(run, WebsiteStep(run.version, push=True))

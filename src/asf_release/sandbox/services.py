@@ -5,7 +5,6 @@ Each one is started and stopped by its owner; none listens on anything but the l
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import mailbox
@@ -14,7 +13,7 @@ import subprocess
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from email import message_from_bytes, policy
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +42,12 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def port_for(wanted: int) -> int:
+    """The port a server asks for (a restarted sandbox keeps its URLs), when it is free; else any
+    free one."""
+    return wanted if wanted and port_is_free(wanted) else free_port()
 
 
 def wait_for_port(port: int, seconds: float = 10.0) -> None:
@@ -117,7 +122,7 @@ class SvnServer:
         layout.rmdir()
 
     def start(self, port: int = 0) -> None:
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv
             [
                 "svnserve",
@@ -136,9 +141,7 @@ class SvnServer:
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
+        _end(self._process)
         self._process = None
 
     def __enter__(self) -> SvnServer:
@@ -146,6 +149,13 @@ class SvnServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _end(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server's process, if it still runs, and wait for it to be gone."""
+    if process and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 class MailCapture:
@@ -162,7 +172,7 @@ class MailCapture:
         from aiosmtpd.controller import Controller
 
         self.mbox_path.parent.mkdir(parents=True, exist_ok=True)
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         handler = _StoreHandler(self.mbox_path)
         options: dict[str, Any] = {}
         if self.user:
@@ -279,15 +289,6 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def running(*services: SvnServer | MailCapture) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        for service in services:
-            service.stop()
-
-
 def roster_json(committee: str, display_name: str, members: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """A committee-info.json document with one committee whose PMC is `members` (uid, name)."""
     roster = {uid: {"name": name, "date": "2022-06-01"} for uid, name in members}
@@ -327,7 +328,7 @@ class RegistryServer:
 
     def start(self, port: int = 0) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         config = self.root / "config.yml"
         config.write_text(
             "version: 0.1\n"
@@ -345,9 +346,7 @@ class RegistryServer:
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
+        _end(self._process)
         self._process = None
 
     def __enter__(self) -> RegistryServer:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from asf_release.sandbox.services import LOOPBACK, free_port, port_is_free
+from asf_release.sandbox.services import LOOPBACK, port_for
 
 _PAGE = b"<!doctype html><title>asf-release sandbox</title><p>%s</p>\n"
 
@@ -38,7 +38,7 @@ class WebStandIn:
         return f"{self.url}/downloads/{self.project}"
 
     def start(self, port: int = 0) -> None:
-        self.port = port if port and port_is_free(port) else free_port()
+        self.port = port_for(port)
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):

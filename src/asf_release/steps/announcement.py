@@ -38,10 +38,6 @@ class Links:
     issues: str
     mailing_list: str
 
-    def mirrored(self) -> list[str]:
-        """What must be on the download servers before the announcement goes out."""
-        return [self.signature, *self.checksums, self.keys]
-
 
 def links(ctx: Context, version: Version) -> Links:
     profile = ctx.profile

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from asf_release.context import Context
 from asf_release.errors import Refused
@@ -58,14 +58,18 @@ def current_rc(ctx: Context, version: Version) -> int:
     return max(known) if known else 1
 
 
-def command_for(step: str, version: Version, rc: int) -> str:
-    """The command that runs another step, as the process knows it."""
-    from asf_release.steps.process import process
+def chosen_rc(ctx: Context, version: Version, rc: int | None) -> int:
+    """The RC a command names, else the current one."""
+    return rc if rc is not None else current_rc(ctx, version)
 
-    for spec in process():
-        if spec.name == step and spec.factory is not None:
-            return spec.factory(version, rc).command()
-    return f"asf-release {step} {version} --rc {rc}"
+
+def command_for(step: Literal["package", "stage"], version: Version, rc: int) -> str:
+    """The command that runs this candidate's package or stage step, as the step itself says it
+    (asked of the step, not of steps/process: process lists the steps, no step imports it)."""
+    from asf_release.steps.package import PackageStep
+    from asf_release.steps.stage import StageStep
+
+    return (PackageStep if step == "package" else StageStep)(version, rc).command()
 
 
 def load(ctx: Context, version: Version, rc: int) -> Candidate:

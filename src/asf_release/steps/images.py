@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +33,10 @@ from asf_release.steps.package import file_digests
 from asf_release.verify.image import Expectations, ImageFacts, SourceFiles, open_image
 from asf_release.verify.image_source import accepted_versions, runtime
 from asf_release.verify.model import Level, Status
-from asf_release.verify.scan import ScanOptions, scan
+from asf_release.verify.scan import ScanOptions, file_chunks, scan
 from asf_release.verify.tarstream import Limits
 from asf_release.version import Version
 
-CHUNK = 1 << 20
 LABELS = (
     "org.opencontainers.image.version",
     "org.opencontainers.image.revision",
@@ -345,7 +344,7 @@ class ImagesStep(Step):
             extract_to=work,
             spool_dir=work,
         )
-        scanned = scan(artifact.name, _chunks(artifact), options)
+        scanned = scan(artifact.name, file_chunks(artifact), options)
         unsafe = [p for p in scanned.problems if p.level is Level.FAIL]
         if not scanned.complete or unsafe or scanned.extracted is None:
             reason = scanned.stopped or (unsafe[0].message if unsafe else "it could not be unpacked")
@@ -415,12 +414,6 @@ class ImagesStep(Step):
         return Check(
             State.PENDING, f"{recorded['image']} now names {now}, not the recorded {recorded['digest']}"
         )
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
 
 
 def usage_builder(value: str | None) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from asf_release.adapters.gpg import Gpg, Key, throwaway_home
@@ -144,7 +144,6 @@ class CreateKey:
 class PublishKey:
     selector: str | None = None
     keyserver: str | None = None
-    readback: list[str] = field(default_factory=list)
 
     def server(self, ctx: Context) -> str:
         return self.keyserver or ctx.profile.release_manager.keyserver

@@ -189,7 +189,7 @@ def new_message_id(from_address: str) -> str:
 
 def deliver(
     ctx: Context,
-    step: Step,
+    step: MessageStep,
     *,
     stem: str,
     build: Callable[[str, datetime], EmailMessage],
@@ -218,15 +218,7 @@ def deliver(
     if state.attempt_open:
         found = find(message_id)
         if found is not None:
-            when = found.date or ctx.now()
-            note(
-                ctx,
-                step,
-                mail="sent",
-                message_id=message_id,
-                date=when.isoformat(),
-                how="found in the thread",
-            )
+            when = step.adopt(ctx, found, ours=True)
             return Delivery(
                 None, _outbox_file(ctx, stem), message_id, True, when, True, "found in the thread"
             )

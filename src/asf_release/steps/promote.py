@@ -19,7 +19,7 @@ from asf_release.adapters.registry import Reference, Registry, parse_reference
 from asf_release.context import Context
 from asf_release.errors import Failed, Refused
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
-from asf_release.steps.candidate import current_rc
+from asf_release.steps.candidate import chosen_rc
 from asf_release.steps.images import has_images, no_image_said
 from asf_release.version import Version
 
@@ -38,7 +38,7 @@ class PromoteStep(Step):
         return f"asf-release promote {self.version}"
 
     def _rc(self, ctx: Context) -> int:
-        return self.rc if self.rc is not None else current_rc(ctx, self.version)
+        return chosen_rc(ctx, self.version, self.rc)
 
     # --- what was voted -----------------------------------------------------------------------
     def passed(self, ctx: Context, rc: int) -> str:

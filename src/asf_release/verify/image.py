@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from asf_release.adapters.registry import Reference, Registry
 from asf_release.errors import ExternalError, ToolFailed
 from asf_release.profile import Profile
 from asf_release.verify.layers import View, Watch
+from asf_release.verify.scan import file_chunks
 from asf_release.verify.tarstream import Limits
 
-CHUNK = 1 << 20
 ROOT_TEXTS = ("LICENSE", "NOTICE")
 
 
@@ -232,18 +231,12 @@ def _read_platform(
                 view.complete = False
                 view.layers += 1
                 continue
-            digest = view.apply(_chunks(blob), compression, limits)
+            digest = view.apply(file_chunks(blob), compression, limits)
             if digest != layer.digest and layer.digest.startswith("sha256:"):
                 view.problems.append(f"layer {number}'s content does not match its digest {layer.digest}")
                 view.complete = False
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
 
 
 def _run(facts: ImageFacts, runtime: Runtime | None, profile: Profile) -> Runs:

@@ -459,6 +459,13 @@ def _inspect_zip(spool: tempfile.SpooledTemporaryFile[bytes]) -> tuple[str, str]
     return content.DATA, "zip archive"
 
 
+def file_chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes, a chunk at a time: bounded memory whatever its size."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
 def scan(name: str, chunks: Iterator[bytes], options: ScanOptions) -> ArchiveScan:
     """One pass over a tar.gz given as chunks of bytes."""
     return _Scanner(name, options).run(chunks)
@@ -469,16 +476,10 @@ def heads(
 ) -> Iterator[tuple[str, bytes]]:
     """The first bytes of the files `wanted` selects, reading the archive again (only for header
     configurations that cannot be judged while the archive first streams by)."""
-
-    def chunks() -> Iterator[bytes]:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
-
     with path.open("rb") as handle:
         is_zip = sniff(handle.read(512)) == ZIP
     reader: Archive = (
-        ZipReader(path, limits) if is_zip else TarReader(iter(Inflater(chunks(), limits)), limits)
+        ZipReader(path, limits) if is_zip else TarReader(iter(Inflater(file_chunks(path), limits)), limits)
     )
     try:
         for member in reader.members():

@@ -351,6 +351,8 @@ class PackageStep(Step):
                 notes.append(
                     f"{tarball.name}: the same bytes as `{fmt.pipeline(f'{top}/', tag)} > {tarball.name}`"
                 )
+            if not tarball.parent.is_dir():
+                actions.append(Action(f"create {tarball.parent}", ("mkdir", "-p", str(tarball.parent))))
             actions += [
                 Action(f"archive {tag} into {tarball}", fmt.command(f"{top}/", tag, str(tarball))),
                 Action(

@@ -8,10 +8,13 @@ import json
 import shlex
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from asf_release.adapters.gitarchive import GZIP, XZ, archive_argv
+from asf_release.errors import ToolNotFound
 from asf_release.verify.tarstream import sniff
 from tests.release_fixtures import VERSION, Release, keyed, release
 
@@ -41,9 +44,13 @@ def _printed_commands(release: Release) -> list[list[str]]:
 
 
 def _members(path: Path, kind: str) -> list[str]:
-    """The names a plain tool lists, trusting the name as users' tools do."""
-    argv = ["unzip", "-Z1", str(path)] if kind == "zip" else ["tar", "-tf", str(path)]
-    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    """The names a plain tool lists (GNU tar finds the compression by itself)."""
+    if kind == "zip":
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    return subprocess.run(
+        ["tar", "-tf", str(path)], capture_output=True, text=True, check=True
+    ).stdout.split()
 
 
 @pytest.mark.parametrize(("suffix", "kind"), FORMATS)
@@ -124,3 +131,20 @@ def test_a_name_package_cannot_write_is_refused_before_anything_is_done(keyed: R
         assert f"apache-kvrocks-{VERSION}-src{suffix} ends in no format package can write" in done.stderr
         assert ".tar.gz, .tgz, .zip, .tar.bz2, .tar.xz" in done.stderr
     assert keyed.git("show-ref") == refs and not keyed.out.exists()
+
+
+def test_a_missing_compressor_is_named_with_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    git = shutil.which("git")
+    assert git is not None
+    (bin_dir / "git").symlink_to(git)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    with pytest.raises(ToolNotFound) as raised:
+        archive_argv("v1", "top/", XZ)
+    assert "'xz' is not installed" in raised.value.message and "apt-get install xz-utils" in str(
+        raised.value.hint
+    )
+    assert archive_argv("v1", "top/", GZIP)[:3] == ["git", "archive", "--format=tar.gz"]  # git's own

@@ -12,8 +12,11 @@ into blocks whose layout depends on the machine; bzip2's output depends on its b
 from __future__ import annotations
 
 import shlex
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from asf_release.errors import ToolNotFound
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ BZIP2 = SourceFormat("bzip2", (".tar.bz2",), "tar.bz2", ("bzip2", "-9", "-c"))
 XZ = SourceFormat("xz", (".tar.xz",), "tar.xz", ("xz", "-6", "--threads=1", "-c"))
 TAR = SourceFormat("tar", (".tar",), "tar")  # what compressed formats are compared by
 FORMATS: tuple[SourceFormat, ...] = (GZIP, ZIP, BZIP2, XZ)
+DEBIAN_PACKAGES = {"xz": "xz-utils", "bzip2": "bzip2"}
 SUPPORTED = ", ".join(suffix for fmt in FORMATS for suffix in fmt.suffixes)
 
 
@@ -69,6 +73,19 @@ def for_content(kind: str) -> SourceFormat | None:
     return next((fmt for fmt in (*FORMATS, TAR) if fmt.kind == kind), None)
 
 
+def require(fmt: SourceFormat) -> None:
+    """Its compressor must be installed: git itself would only say that a shell could not find it."""
+    if fmt.compressor and shutil.which(fmt.compressor[0]) is None:
+        package = DEBIAN_PACKAGES.get(fmt.compressor[0], fmt.compressor[0])
+        raise ToolNotFound(
+            fmt.compressor[0],
+            f"a {fmt.suffixes[0]} archive is git's tar through `{fmt.reproducible}`: "
+            f"install it (on Debian: apt-get install {package})",
+        )
+
+
 def archive_argv(ref: str, prefix: str, fmt: SourceFormat | str) -> Sequence[str]:
+    """`git archive` of ref in fmt (a SourceFormat, or a format git knows by itself)."""
     chosen = fmt if isinstance(fmt, SourceFormat) else SourceFormat(fmt, (), fmt)
+    require(chosen)
     return ["git", *chosen.git_args(prefix, ref)]

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, Protocol
 from asf_release import crashpoints
 from asf_release.adapters import isolation, proc
 from asf_release.adapters.git import Snapshot
-from asf_release.adapters.gitarchive import GZIP, SUPPORTED, SourceFormat, for_name
+from asf_release.adapters.gitarchive import GZIP, SUPPORTED, SourceFormat, for_name, require
 from asf_release.adapters.gpg import Key
 from asf_release.cmdline import display
 from asf_release.context import Context
@@ -378,6 +378,7 @@ class PackageStep(Step):
     def run(self, ctx: Context) -> Outcome:
         self.prepare(ctx)
         self._refusals(ctx)
+        require(self.format(ctx))  # a missing xz or bzip2 is said before the commit and the tag
         key = self.key(ctx)
         tag = self.tag(ctx)
         out = self.out(ctx)

@@ -30,6 +30,7 @@ from asf_release.verify.ziparchive import ZipReader
 
 CHUNK = 1 << 20
 KEEP = 4 << 20  # a file compared for keywords is kept whole up to this size
+KEEP_ALL = 64 << 20  # and all of them up to this much (past it, a difference stays a difference)
 # What autoconf, automake and libtool write into a release that is not in version control.
 TOOLING_OUTPUTS = frozenset(
     {
@@ -72,7 +73,7 @@ def compare(
     rendered: dict[str, tuple[str, bytes | None]] | None = {}
     if differing or missing:
         try:
-            rendered = _as_git_archive_writes(git, tag, set(differing) | set(missing), limits)
+            rendered = _as_git_archive_writes(git, tag, set(differing) | set(missing), set(differing), limits)
         except (ReleaseError, ArchiveStop):
             rendered = None  # judged by the blobs alone, as git stores them
     written = rendered or {}
@@ -144,12 +145,12 @@ def _tooling_that_makes(path: str, tree: Collection[str]) -> str:
 
 
 def _as_git_archive_writes(
-    git: Git, tag: str, paths: set[str], limits: Limits
+    git: Git, tag: str, paths: set[str], keep: set[str], limits: Limits
 ) -> dict[str, tuple[str, bytes | None]]:
     """path -> (blob id, content when small) of these paths as `git archive` of the tag writes
     them; a path git archive leaves out (export-ignore) is absent."""
     with git.archive(tag, "", "tar") as out:
-        return _collect(TarReader(_pieces(out), limits), paths, "")
+        return _collect(TarReader(_pieces(out), limits), paths, keep, "")
 
 
 def _keyword_only(
@@ -188,11 +189,16 @@ def _archive_contents(
         reader = ZipReader(archive, limits)
     else:
         reader = TarReader(iter(Inflater(_file_pieces(archive), limits)), limits)
-    return _collect(reader, paths, f"{scan.top}/" if scan.top else "")
+    return _collect(reader, paths, paths, f"{scan.top}/" if scan.top else "")
 
 
-def _collect(reader: Archive, paths: set[str], prefix: str) -> dict[str, tuple[str, bytes | None]]:
+def _collect(
+    reader: Archive, paths: set[str], keep: set[str], prefix: str
+) -> dict[str, tuple[str, bytes | None]]:
+    """path -> (blob id, content if kept) of the members named in paths; the content is kept for
+    those in keep, within KEEP each and KEEP_ALL in all."""
     found: dict[str, tuple[str, bytes | None]] = {}
+    budget = KEEP_ALL
     for member in reader.members():
         name = member.name.removeprefix(prefix)
         if name not in paths:
@@ -201,7 +207,9 @@ def _collect(reader: Archive, paths: set[str], prefix: str) -> dict[str, tuple[s
             found[name] = (blob_id(member.link.encode()), member.link.encode())
         elif member.kind == "file":
             digest = hashlib.sha1(b"blob %d\0" % member.size, usedforsecurity=False)
-            kept: list[bytes] | None = [] if member.size <= KEEP else None
+            wanted = name in keep and member.size <= min(KEEP, budget)
+            kept: list[bytes] | None = [] if wanted else None
+            budget -= member.size if wanted else 0
             for piece in reader.content():
                 digest.update(piece)
                 if kept is not None:

@@ -224,3 +224,32 @@ def test_a_wait_that_runs_out_says_so_and_sends_nothing(mirror) -> None:  # type
     done = release.cli("announce", VERSION, "--send", "--wait", "0.05")
     assert done.returncode == 1 and "after waiting 0.05 minutes" in done.stderr
     assert announcements(release) == []
+
+
+@pytest.mark.parametrize(
+    ("is_feature", "said", "not_said"),
+    [
+        (True, "brings new features, fixes and improvements since 2.10.1", "patch release"),
+        (False, "This patch release brings fixes to 2.10.1; it adds no new feature.", "new features"),
+    ],
+)
+def test_the_announcement_says_what_kind_of_release_it_is(is_feature: bool, said: str, not_said: str) -> None:
+    from asf_release import profile as profile_module
+    from asf_release import templates
+
+    text = templates.render(
+        profile_module.load(None, env={}),
+        "announce",
+        product="Apache Kvrocks",
+        version="2.10.2" if not is_feature else "2.11.0",
+        description="",
+        previous="2.10.1",
+        is_feature=is_feature,
+        notable=[],
+        checksum_urls=[],
+        **dict.fromkeys(
+            ("changelog_url", "download_url", "signature_url", "keys_url", "website", "issues_url"), ""
+        ),
+        **dict.fromkeys(("mailing_list_url", "dev_list", "release_manager"), ""),
+    )
+    assert said in " ".join(text.split()) and not_said not in text

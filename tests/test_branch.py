@@ -57,7 +57,7 @@ def test_a_branch_that_moved_on_with_cherry_picks_is_still_the_same_branch(repo:
     repo.git("cherry-pick", "-x", repo.sha("1030"))
     repo.git("checkout", "--quiet", "unstable")
     plan = BranchStep(V2110, push=True).plan(ctx)
-    assert [a.summary for a in plan.actions] == ["fast-forward (1 new commits) 2.11 on origin"]
+    assert [a.summary for a in plan.actions] == ["fast-forward (1 new commit) 2.11 on origin"]
     execute(ctx, BranchStep(V2110, push=True))
     assert repo.remote_branch("2.11") == repo.git("rev-parse", "2.11")
 

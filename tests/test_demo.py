@@ -45,6 +45,27 @@ def test_the_demo_runs_end_to_end_and_resumes_without_duplicating(tmp_path: Path
         assert first.returncode == 0, first.stdout + first.stderr
         assert "created: sample project" in first.stdout
         assert "Look at:" in first.stdout and "ledger" in first.stdout
+        # the by-hand line: one file to source, then any command acts inside the sandbox
+        assert f"by hand:  . {base / 'env.sh'} && asf-release -C {base / 'project'}" in first.stdout
+        by_hand = subprocess.run(
+            [
+                "bash",
+                "-c",
+                f". {base / 'env.sh'} && {sys.executable} -m asf_release -C project status 2.11.0",
+            ],
+            cwd=base,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert by_hand.returncode == 0 and "Announce the release" in by_hand.stdout, by_hand.stderr
+        exported = subprocess.run(
+            ["bash", "-c", f". {base / 'env.sh'} && printenv ASF_RELEASE_CONFIG ASF_RELEASE_SVN_PASSWORD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert exported[0] == str(base / "user-config.toml") and exported[1]  # writing commands work too
         after_first = _world(base)
         # the whole seed, to the end: published, tagged, on the website's branch, announced
         assert "refs/tags/v2.11.0\n" in after_first["origin"]

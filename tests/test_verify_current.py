@@ -28,6 +28,14 @@ def test_verify_without_an_argument_verifies_the_current_candidate(keyed: Releas
     assert f"verifying 2.11.0-rc1, staged at {url}" in staged.stderr
     assert f"2.11.0-rc1 from {url}" in staged.stdout
 
+    # moved to dist/release by hand, as the release guide does: the voted files are there now
+    dev, release = "dev/kvrocks/2.11.0-rc1", "release/kvrocks/2.11.0"
+    keyed.svn("mv", "-q", "-m", "Release 2.11.0", f"{keyed.dist}/{dev}", f"{keyed.dist}/{release}")
+    moved = keyed.cli("verify", "--no-build")
+    released = f"svn://127.0.0.1:{keyed.sandbox.svn.port}/dist/{release}"
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert f"verifying 2.11.0-rc1, published at {released}" in moved.stderr
+
     outside = run_cli("verify", cwd=tmp_path)
     assert outside.returncode == 2 and "Outside a project checkout" in outside.stderr
     assert "asf-release verify 2.11.0 --rc 1" in outside.stderr

@@ -295,6 +295,8 @@ def test_a_forced_result_keeps_its_reason_and_is_sent_once(sandbox: Sandbox) -> 
     results = [m for m in sandbox.mail.messages() if str(m["Subject"]).startswith("[RESULT]")]
     assert len(results) == 1
     assert reason in results[0].get_content()
+    # what the command says it sent is what the message says, then what the count says
+    assert "it says passed, by --force" in done.stdout and "the count says open" in done.stdout
     ctx = _ctx(sandbox)
     decisions = ctx.ledger.history("2.11.0").step("result", 1).decisions
     ctx.close()

@@ -15,6 +15,7 @@ import re
 from asf_release.checks.common import release_date, root_text
 from asf_release.verify.model import CheckResult, Finding, fail, warn
 from asf_release.verify.rc import OpenedRC
+from asf_release.wording import count
 
 ID = "notice"
 _ASF = r"(?:the\s+)?apache\s+software\s+foundation"
@@ -97,4 +98,8 @@ def check(rc: OpenedRC) -> CheckResult:
                 name, "carries license text, which belongs in LICENSE", "keep only required notices in NOTICE"
             )
         )
-    return CheckResult.of(ID, findings, f"{name} in the ASF form" if not findings else "")
+    levels = ", ".join(sorted({f.level.value for f in findings}))
+    summary = (
+        f"{name}: {count(len(findings), 'finding')} ({levels})" if findings else f"{name} in the ASF form"
+    )
+    return CheckResult.of(ID, findings, summary)

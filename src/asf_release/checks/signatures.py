@@ -86,10 +86,15 @@ def _judge(name: str, artifact: str, signature: Signature, keys: list[Key]) -> l
         )
         if used.algorithm == "RSA" and used.bits < 2048:
             findings.append(
-                fail(name, f"made with an RSA {used.bits}-bit key; ASF policy requires 2048 at least")
+                fail(
+                    name,
+                    f"made by {signer} with an RSA {used.bits}-bit key; ASF policy requires 2048 at least",
+                )
             )
         elif used.algorithm == "RSA" and used.bits < 4096:
-            findings.append(warn(name, f"made with an RSA {used.bits}-bit key; 4096 bits are recommended"))
+            findings.append(
+                warn(name, f"made by {signer} with an RSA {used.bits}-bit key; 4096 bits are recommended")
+            )
         if not any(email.lower().endswith("@apache.org") for email in key.emails()):
             findings.append(
                 warn(name, f"signer {signature.signer} has no @apache.org user id", "add one to the key")

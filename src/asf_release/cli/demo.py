@@ -34,12 +34,13 @@ class _Printer:
 def _serve(sandbox: Sandbox) -> None:
     try:  # from the first word on: a signal that comes as soon as "Serving" shows stops it cleanly
         output.console.print(
-            f"\n[bold]Serving[/] svn on {sandbox.svn.url} and SMTP on 127.0.0.1:{sandbox.mail.port}; Ctrl-C to stop."
+            f"\n[bold]Serving[/] svn on {sandbox.svn.url}, SMTP on 127.0.0.1:{sandbox.mail.port}, "
+            f"the web on {sandbox.web.url} and the registry on {sandbox.registry.host}; Ctrl-C to stop."
         )
         while True:
             time.sleep(3600)
     except Interrupted:  # Ctrl-C or SIGTERM: the way to stop serving; the demo stops its servers
-        output.console.print("stopping svnserve and the SMTP server")
+        output.console.print("stopping the servers")
 
 
 @app.command(rich_help_panel="Set-up and rehearsal")

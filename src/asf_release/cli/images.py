@@ -1,4 +1,4 @@
-"""The candidate's Docker images: images (before the vote), promote (after it)."""
+"""The candidate's Docker images, built before the vote (promote, after it, is with publish)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,10 @@ from rich.markup import escape
 
 from asf_release.cli import output
 from asf_release.cli.app import app, context
-from asf_release.cli.options import DryRun, Json, Rc, VersionArg
+from asf_release.cli.options import Builder, DryRun, Json, Rc, VersionArg
 from asf_release.errors import Failed
 from asf_release.steps.base import execute
 from asf_release.version import Version
-
-Builder = Annotated[
-    str | None,
-    typer.Option("--builder", help="docker (buildx, needs a daemon) or buildah (default: docker.builder)."),
-]
 
 
 @app.command(rich_help_panel="2. The release candidate")
@@ -88,30 +83,3 @@ def _show_findings(results: list[object]) -> None:
             output.errors.print(
                 f"  {result.id} {output.styled(finding.level.value)} {where}{escape(finding.message)}"
             )
-
-
-@app.command(rich_help_panel="4. After the vote")
-def promote(
-    version: VersionArg,
-    rc: Rc = None,
-    builder: Builder = None,
-    dry_run: DryRun = False,
-    json_mode: Json = False,
-) -> None:
-    """Copy the voted image index, by digest and with every platform, to docker.repository.
-
-    Only after the vote passed. Tags: the profile's (latest only when VERSION is the highest
-    release). Uses docker buildx imagetools with a daemon, else skopeo copy --all
-    --preserve-digests; checks that every tag then names the voted digest. Run again: it finishes
-    what a stopped run left, and does nothing when all is done.
-
-    Example: asf-release promote 2.11.0
-    """
-    from asf_release.steps.images import usage_builder
-    from asf_release.steps.promote import PromoteStep
-
-    ctx = context(dry_run=dry_run, json_mode=json_mode)
-    ctx.require_project()
-    output.show_result(
-        execute(ctx, PromoteStep(Version.parse(version), rc, builder=usage_builder(builder))), json_mode
-    )

@@ -16,3 +16,8 @@ Rc = Annotated[
     int | None,
     typer.Option("--rc", min=1, help="Release candidate number (default: the current one)."),
 ]
+
+Builder = Annotated[
+    str | None,
+    typer.Option("--builder", help="docker (buildx, needs a daemon) or buildah (default: docker.builder)."),
+]

@@ -1,4 +1,4 @@
-"""After the vote: publish, website, announce."""
+"""After the vote: publish, promote, website, announce."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from asf_release.cli import output
 from asf_release.cli.app import app, context
-from asf_release.cli.options import DryRun, Json, Rc, VersionArg
+from asf_release.cli.options import Builder, DryRun, Json, Rc, VersionArg
 from asf_release.steps.base import Plan, execute
 from asf_release.version import Version
 
@@ -38,6 +38,33 @@ def publish(version: VersionArg, rc: Rc = None, dry_run: DryRun = False, json_mo
     target = Version.parse(version)
     step = PublishStep(target, rc if rc is not None else current_rc(ctx, target))
     output.show_result(execute(ctx, step), json_mode)
+
+
+@app.command(rich_help_panel=PANEL)
+def promote(
+    version: VersionArg,
+    rc: Rc = None,
+    builder: Builder = None,
+    dry_run: DryRun = False,
+    json_mode: Json = False,
+) -> None:
+    """Copy the voted image index, by digest and with every platform, to docker.repository.
+
+    Only after the vote passed. Tags: the profile's (latest only when VERSION is the highest
+    release). Uses docker buildx imagetools with a daemon, else skopeo copy --all
+    --preserve-digests; checks that every tag then names the voted digest. Run again: it finishes
+    what a stopped run left, and does nothing when all is done.
+
+    Example: asf-release promote 2.11.0
+    """
+    from asf_release.steps.images import usage_builder
+    from asf_release.steps.promote import PromoteStep
+
+    ctx = context(dry_run=dry_run, json_mode=json_mode)
+    ctx.require_project()
+    output.show_result(
+        execute(ctx, PromoteStep(Version.parse(version), rc, builder=usage_builder(builder))), json_mode
+    )
 
 
 @app.command(rich_help_panel=PANEL)

@@ -19,7 +19,8 @@ keys_app = typer.Typer(
     help="The release manager's signing key and the project's KEYS file.\n\nExample: asf-release keys check",
     no_args_is_help=True,
 )
-app.add_typer(keys_app, name="keys", rich_help_panel="2. The release candidate")
+# the seed's order: the key comes after the cherry-pick period, before the candidate is packaged
+app.add_typer(keys_app, name="keys", rich_help_panel="1. Before the release candidate")
 
 KeyOption = Annotated[
     str | None,

@@ -153,6 +153,7 @@ def _current_candidate(ctx: Context, rc: int | None, *, quiet: bool) -> tuple[st
     ledger: its staged directory, else the artifacts `package` left here."""
     from pathlib import Path
 
+    from asf_release.steps import dist
     from asf_release.steps.candidate import current_rc
     from asf_release.version import Version
 
@@ -166,10 +167,15 @@ def _current_candidate(ctx: Context, rc: int | None, *, quiet: bool) -> tuple[st
     version = Version.parse(releases[-1])
     number = rc or current_rc(ctx, version)
     history = ctx.ledger.history(str(version))
+    published = history.facts("publish", number).get("url")
+    if not published and history.facts("stage", number) and dist.published_quietly(ctx, version, number):
+        published = dist.release_url(ctx, version)  # moved to dist/release by hand
     staged = history.facts("stage", number).get("url")
     packaged = history.facts("package", number).get("out")
     label = f"{version}-rc{number}"
-    if staged:
+    if published:  # the voted files moved to dist/release
+        source, how = str(published), "published at"
+    elif staged:
         source, how = str(staged), "staged at"
     elif packaged and Path(str(packaged)).is_dir():
         source, how = str(packaged), "packaged (not staged yet) in"

@@ -71,6 +71,7 @@ def run(
     reporter.begin("Sandbox", f"(in {base})")
     created = sandbox.prepare()
     sandbox.start()
+    sandbox.write_env_script()
     try:
         lines = [f"created: {item}" for item in created] or ["reused the sandbox from an earlier run"]
         lines.append(f"svnserve on {sandbox.svn.url}, SMTP on 127.0.0.1:{sandbox.mail.port}")
@@ -99,6 +100,6 @@ def where_to_look(base: Path) -> list[str]:
         f"outbox:   {state / 'outbox'} and the captured mail in {sandbox.mbox}",
         f"svn:      svn ls -R file://{sandbox.svn.repository}",
         f"ledger:   {state / 'ledger.sqlite3'} (sqlite3 ... 'select * from events')",
-        f"by hand:  ASF_RELEASE_CONFIG={sandbox.user_config} GNUPGHOME={sandbox.gnupg} "
-        f"asf-release -C {sandbox.project_path} status {DEMO_VERSION}  (with `asf-release demo --serve` running)",
+        f"by hand:  . {sandbox.env_script} && asf-release -C {sandbox.project_path} status {DEMO_VERSION}"
+        "  (with `asf-release demo --serve` running)",
     ]

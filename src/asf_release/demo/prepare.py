@@ -15,6 +15,7 @@ from asf_release.steps.cherry_pick import CherryPickConflict, CherryPickStep
 from asf_release.steps.conventional import Group
 from asf_release.steps.propose import ProposeStep
 from asf_release.steps.worklist import Item, PickState
+from asf_release.wording import count
 
 DOCS_REASON = "a README typo fix: harmless, and 2.11 users read that README"
 CONFLICT_REASON = "it fixes #1032 (CLIENT NO-TOUCH), which is not in 2.11; it goes out with 2.12"
@@ -55,7 +56,7 @@ def _propose(run: DemoRun) -> list[str]:
         assert proposal is not None
         line = proposal.line
         lines.append(
-            f"{line.version} is a {line.kind.value} release after {line.previous}: {len(proposal.new)} new commits, "
+            f"{line.version} is a {line.kind.value} release after {line.previous}: {count(len(proposal.new), 'new commit')}, "
             f"cherry-pick deadline {proposal.deadline}"
         )
         for group in Group:

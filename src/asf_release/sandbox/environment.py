@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -189,6 +190,19 @@ class Sandbox:
             SMTP_PASSWORD_ENV: self.mail.password,
             **container_settings(self.containers),
         }
+
+    @property
+    def env_script(self) -> Path:
+        return self.base / "env.sh"
+
+    def write_env_script(self) -> None:
+        """A file to source in a shell, so that any command run by hand acts inside the sandbox
+        (its config, GnuPG home, the sandbox's own passwords and container settings)."""
+        mine = {name: value for name, value in self.env().items() if os.environ.get(name) != value}
+        lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(mine.items())]
+        self.env_script.write_text(
+            "# . this file, then run asf-release -C PROJECT ...\n" + "\n".join(lines) + "\n"
+        )
 
     def load_profile(self) -> Profile:
         return profile_module.load(self.project_path, env=self.env())

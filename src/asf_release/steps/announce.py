@@ -26,7 +26,7 @@ from asf_release.steps import announce_lint, announcement, mailing
 from asf_release.steps.base import Action, Check, Outcome, Plan, State
 from asf_release.steps.publish import PublishStep
 from asf_release.verify.model import Finding
-from asf_release.version import Version
+from asf_release.version import ReleaseKind, Version
 
 FIRST_POLL_SECONDS = 1.0
 LONGEST_POLL_SECONDS = 30.0
@@ -133,6 +133,7 @@ class AnnounceStep(mailing.MessageStep):
             version=str(self.version),
             description=profile.project.description,
             previous=str(previous) if previous else "",
+            is_feature=self.version.kind is ReleaseKind.FEATURE,
             notable=self.notable(ctx),
             changelog_url=links.changelog,
             download_url=links.download,

@@ -16,6 +16,7 @@ from asf_release.ledger import EventKind
 from asf_release.steps import history
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.version import ReleaseKind, Version
+from asf_release.wording import count
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,9 @@ class BranchStep(Step):
             )
         if found.needs_push:
             what = (
-                "publish" if found.remote_head is None else f"fast-forward ({found.new_commits} new commits) "
+                "publish"
+                if found.remote_head is None
+                else f"fast-forward ({count(found.new_commits, 'new commit')}) "
             )
             actions.append(
                 Action(

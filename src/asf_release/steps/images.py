@@ -24,6 +24,7 @@ from asf_release.adapters import containers, proc
 from asf_release.adapters.containers import Builder, BuildRequest
 from asf_release.adapters.registry import Reference, Registry, parse_reference
 from asf_release.checks import images as image_checks
+from asf_release.cmdline import display
 from asf_release.context import Context
 from asf_release.errors import ConfigError, Failed, Refused, UsageError
 from asf_release.ledger import EventKind
@@ -234,7 +235,10 @@ class ImagesStep(Step):
         prepare = ctx.profile.docker.prepare_command
         if prepare:
             argv = self._prepare_argv(ctx)
-            actions.append(Action(f"prepare the build context: {prepare}", ("cd", str(tree), "&&", *argv)))
+            # `env -C DIR` runs it in the unpacked tree as one pasteable command, unlike `cd DIR && ...`
+            actions.append(
+                Action(f"prepare the build context: {display(argv)}", ("env", "-C", str(tree), *argv))
+            )
         kind = self.builder_kind(ctx)
         if kind == "docker":
             actions.append(

@@ -228,8 +228,7 @@ def _step_status(
             spec.title,
             State.NOT_APPLICABLE,
             f"not part of a {version.kind.value} release",
-            command_of(ctx, spec, version, rc),
-        )
+        )  # no command: the step's own command refuses this kind of release
     if spec.factory is None:
         return StepStatus(
             spec.name,

@@ -21,6 +21,7 @@ from asf_release.steps import proposal as proposal_module
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.steps.proposal import Proposal
 from asf_release.version import Version
+from asf_release.wording import count
 
 MARKDOWN = "markdown"
 EMAIL = "email"
@@ -316,11 +317,11 @@ def _in_archive(ctx: Context, message_id: str) -> bool:
 def _summary(proposal: Proposal) -> str:
     line = proposal.line
     after = f"after {line.previous}" if line.previous else "(first release)"
-    parts = [f"{line.version}: {line.kind.value} release {after}, {len(proposal.new)} new commits"]
+    parts = [f"{line.version}: {line.kind.value} release {after}, {count(len(proposal.new), 'new commit')}"]
     for release, shipped in proposal.released().items():
         parts.append(f"{len(shipped)} already released in {release}")
     if proposal.features_waiting:
-        parts.append(f"{proposal.features_waiting} features left for {proposal.next_feature}")
+        parts.append(f"{count(proposal.features_waiting, 'feature')} left for {proposal.next_feature}")
     if proposal.deadline:
         parts.append(f"cherry-pick deadline {proposal.deadline.isoformat()}")
     return "; ".join(parts)

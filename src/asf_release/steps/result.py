@@ -108,7 +108,13 @@ class ResultStep(mailing.MessageStep):
         }
         if delivery.sent and delivery.sent_at:
             facts["date"] = delivery.sent_at.isoformat()
+            said = "passed" if self.declares_passed(tally) else "not passed"
             summary = f"[RESULT] sent to {ctx.profile.mail.dev_list}: {counted.summary()}"
+            if said != tally.verdict.value:  # forced: say what the message says, then the count
+                summary = (
+                    f"[RESULT] sent to {ctx.profile.mail.dev_list}: it says {said}, by --force "
+                    f"({self.reason}); the count says {counted.summary()}"
+                )
         else:
             summary = f"[RESULT] written to {delivery.file}; not sent (add --send)"
         return Outcome(self.name, summary, facts, delivery.changed, [f"Message-ID {delivery.message_id}"])
@@ -146,13 +152,18 @@ class ResultStep(mailing.MessageStep):
         facts = {"message_id": found.message_id, "sent": True, "date": when.isoformat()}
         return Outcome(self.name, summary, facts, True, [f"Message-ID {found.message_id}"])
 
+    def declares_passed(self, tally: votes.Tally) -> bool:
+        """What the [RESULT] says: the count's verdict, or, forced, whether the votes cast approve."""
+        binding = tally.counts(True)
+        return tally.verdict is votes.Verdict.PASSED or (
+            self.force and tally.rule.approved(binding["+1"], binding["-1"])
+        )
+
     def compose(self, ctx: Context, counted: VoteCount, message_id: str, date: datetime) -> EmailMessage:
         profile = ctx.profile
         tally = counted.tally
         binding = tally.counts(True)
-        passed = tally.verdict is votes.Verdict.PASSED or (
-            self.force and tally.rule.approved(binding["+1"], binding["-1"])
-        )
+        passed = self.declares_passed(tally)
         order = {"+1": 0, "0": 1, "-1": 2}
         voters = sorted(tally.voters, key=lambda v: (order[v.vote], v.at.timestamp() if v.at else 0))
         body = templates.render(

@@ -5,7 +5,8 @@ By hand (what x.py does, as plain commands):
     git archive --format=tar.gz --prefix=TOP/ TAG > T && gpg --armor --detach-sign T && shasum -a 512 T > T.sha512
 Ours: `asf-release package VERSION`, whole process wall time (interpreter start included), minus
 its verify pass, whose time is printed beside. Both run on fresh clones of the same project with
-the same commit dates, so their tarballs must be byte-identical: the script checks it.
+the same commit dates, so their tarballs must be byte-identical: the script checks it. One more
+row packages a .tar.xz, by hand `git archive --format=tar ... | xz -6 --threads=1 -c > T`.
 
     .venv/bin/python -m benchmarks.package                      # three sizes
     .venv/bin/python -m benchmarks.package --skip-large --rounds 3
@@ -44,14 +45,22 @@ def fresh_clone(source: Path, target: Path, env: dict[str, str]) -> None:
     run(["git", "config", "user.email", "bench@apache.org"], cwd=target, env=env)
 
 
-def by_hand(project: Path, env: dict[str, str], fingerprint: str) -> tuple[float, Path]:
+# how each suffix is archived by hand: the plain command package's dry run names
+BY_HAND = {
+    ".tar.gz": "git archive --format=tar.gz --prefix={top}/ {tag} > {out}",
+    ".tar.xz": "git archive --format=tar --prefix={top}/ {tag} | xz -6 --threads=1 -c > {out}",
+}
+
+
+def by_hand(project: Path, env: dict[str, str], fingerprint: str, suffix: str) -> tuple[float, Path]:
     top = f"apache-kvrocks-{VERSION}-src"
-    tarball = project.parent / f"{project.name}-{top}.tar.gz"
+    tarball = project.parent / f"{project.name}-{top}{suffix}"
+    archive = BY_HAND[suffix].format(top=top, tag=f"v{VERSION}-rc1", out=tarball)
     script = (
         f"printf {VERSION} > src/VERSION.txt"
         f" && git commit -q -a -m 'release: prepare source release apache-kvrocks-{VERSION}'"
         f" && git tag -a v{VERSION}-rc1 -m 'release: copy for tag v{VERSION}-rc1'"
-        f" && git archive --format=tar.gz --prefix={top}/ v{VERSION}-rc1 > {tarball}"
+        f" && {archive}"
         f" && gpg --batch --yes --armor --detach-sign --local-user {fingerprint} {tarball}"
         f" && shasum -a 512 {tarball} > {tarball}.sha512"
     )
@@ -60,7 +69,11 @@ def by_hand(project: Path, env: dict[str, str], fingerprint: str) -> tuple[float
     return time.perf_counter() - started, tarball
 
 
-def ours(project: Path, env: dict[str, str], keys: Path) -> tuple[float, dict[str, float], Path]:
+def ours(project: Path, env: dict[str, str], keys: Path, suffix: str) -> tuple[float, dict[str, float], Path]:
+    if suffix != ".tar.gz":  # the project names its artifact (left untracked: the tree stays clean)
+        (project / "asf-release.toml").write_text(
+            f'profile = "kvrocks"\n[source]\nartifact = "apache-kvrocks-{{version}}-src{suffix}"\n'
+        )
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "asf_release", "package", VERSION, "--rc", "1", "--keys", str(keys), "--json"],
@@ -74,14 +87,22 @@ def ours(project: Path, env: dict[str, str], keys: Path) -> tuple[float, dict[st
     if done.returncode != 0:
         raise SystemExit(f"asf-release package failed:\n{done.stdout}\n{done.stderr}")
     facts = json.loads(done.stdout)["facts"]
-    return wall, facts["seconds"], Path(facts["out"]) / f"apache-kvrocks-{VERSION}-src.tar.gz"
+    return wall, facts["seconds"], Path(facts["out"]) / f"apache-kvrocks-{VERSION}-src{suffix}"
 
 
 def measure(
-    name: str, files: int, lines: int, rounds: int, work: Path, gnupg: Path, fingerprint: str, keys: Path
+    name: str,
+    files: int,
+    lines: int,
+    rounds: int,
+    work: Path,
+    gnupg: Path,
+    fingerprint: str,
+    keys: Path,
+    suffix: str = ".tar.gz",
 ) -> None:
     profile = profile_module.load(None, env={})
-    base = work / "".join(c if c.isalnum() else "-" for c in name)
+    base = work / "".join(c if c.isalnum() else "-" for c in name + suffix)
     project = sample_project.create(base / "project", profile, files=files, lines=lines).path
     run(["git", "checkout", "--quiet", "-b", BRANCH], cwd=project, env=dict(os.environ))
     size = sum(p.stat().st_size for p in project.rglob("*") if ".git" not in p.parts)
@@ -95,11 +116,11 @@ def measure(
         fresh_clone(project, our_dir, env)
         # alternate the order so neither side always runs on a warmer cache
         if index % 2:
-            wall, phases, our_tarball = ours(our_dir, env, keys)
-            hand, hand_tarball = by_hand(hand_dir, env, fingerprint)
+            wall, phases, our_tarball = ours(our_dir, env, keys, suffix)
+            hand, hand_tarball = by_hand(hand_dir, env, fingerprint, suffix)
         else:
-            hand, hand_tarball = by_hand(hand_dir, env, fingerprint)
-            wall, phases, our_tarball = ours(our_dir, env, keys)
+            hand, hand_tarball = by_hand(hand_dir, env, fingerprint, suffix)
+            wall, phases, our_tarball = ours(our_dir, env, keys, suffix)
         if our_tarball.read_bytes() != hand_tarball.read_bytes():
             raise SystemExit(f"{name}: the tarballs differ: {our_tarball} vs {hand_tarball}")
         hand_times.append(hand)
@@ -109,7 +130,9 @@ def measure(
         shutil.rmtree(hand_dir)
         shutil.rmtree(our_dir)
     hand_median, our_median = statistics.median(hand_times), statistics.median(our_times)
-    print(f"\n{name}: {files:,} generated files, {size / 1e6:,.1f} MB of source, {rounds} rounds (medians)")
+    print(
+        f"\n{name}, {suffix}: {files:,} generated files, {size / 1e6:,.1f} MB of source, {rounds} rounds (medians)"
+    )
     print(f"  by hand  (version, commit, tag, git archive, gpg, shasum)  {hand_median:8.3f} s")
     print(
         f"  asf-release package, without its verify pass             {our_median:8.3f} s   ratio {our_median / hand_median:.2f}"
@@ -146,6 +169,7 @@ def main() -> None:
         gpg.sign_detached(warm, work / "warm.asc", fingerprint)
         measure("sample project (the demo's)", 60, 12, args.rounds, work, gnupg, fingerprint, keys)
         measure("Kvrocks-sized project", 500, 150, args.rounds, work, gnupg, fingerprint, keys)
+        measure("Kvrocks-sized project", 500, 150, args.rounds, work, gnupg, fingerprint, keys, ".tar.xz")
         if not args.skip_large:
             measure(
                 "large tree",

@@ -18,6 +18,8 @@ need dirmngr dirmngr
 need sks sks  # the tests' keyserver (keys publish), on 127.0.0.1
 need g++ g++
 need bwrap bubblewrap  # isolates the build and tests of an RC (verify): adapters/isolation.py
+need bzip2 bzip2  # package's .tar.bz2 and .tar.xz: git's tar through them (adapters/gitarchive.py)
+need xz xz-utils
 # the real servers an RC is listed by (httpd's mod_autoindex, mod_dav_svn): tests/test_real_httpd.py
 command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -e /usr/lib/apache2/modules/mod_dav_svn.so ] || missing+=(libapache2-mod-svn)

@@ -4,6 +4,8 @@ archive check, and limits stop the reading."""
 from __future__ import annotations
 
 import copy
+import io
+import subprocess
 import tarfile
 import tempfile
 import uuid
@@ -126,12 +128,59 @@ def test_a_truncated_or_foreign_file_fails_archive(rc_factory: RcFactory, tmp_pa
 
 
 # --- provenance --------------------------------------------------------------------------------
-def test_an_extra_or_changed_file_fails_provenance(rc_factory: RcFactory, tmp_path: Path) -> None:
-    extra = _with(rc_factory, _member(f"{rc_factory.top}/extra.txt", b"not in git\n"))
-    report = run_verify(rc_factory, rc_factory.build(archive=extra), tmp_path)
-    assert failing(report) == {"provenance"}, statuses(report)
-    assert report.check("provenance").findings[0].path == "extra.txt"  # type: ignore[union-attr]
+def _recorded_by_git(rc_factory: RcFactory, *extra: tuple[tarfile.TarInfo, bytes | None]) -> bytes:
+    """The good members plus extra ones, in a tar.gz that records the tag's commit as git archive
+    does (the pax global comment): it says git archive made it from that commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", f"{rc_factory.tag(1)}^{{commit}}"],
+        cwd=rc_factory.repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    buffer = io.BytesIO()
+    with tarfile.open(
+        fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT, pax_headers={"comment": commit}
+    ) as archive:
+        for info, data in [*rc_factory.good_tar_members(), *extra]:
+            archive.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buffer.getvalue()
 
+
+def test_an_extra_file_fails_where_git_archive_cannot_have_put_it(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
+    planted = _member(f"{rc_factory.top}/extra.txt", b"not in git\n")
+    report = run_verify(rc_factory, rc_factory.build(archive=_recorded_by_git(rc_factory, planted)), tmp_path)
+    assert failing(report) == {"provenance"}, statuses(report)
+    finding = report.check("provenance").findings[0]  # type: ignore[union-attr]
+    assert (finding.path, finding.level.value) == ("extra.txt", "fail")
+    assert "git archive made it from" in finding.hint
+
+
+def test_an_extra_file_of_another_tool_warns_and_generated_ones_are_notes(
+    rc_factory: RcFactory, tmp_path: Path
+) -> None:
+    """Without git archive's record the archive was rolled some other way: real releases ship
+    files generated then (configure, libtool's scripts), which never fail."""
+    archive = _with(
+        rc_factory,
+        _member(f"{rc_factory.top}/extra.txt", b"not in git\n"),
+        _member(f"{rc_factory.top}/configure", b"#! /bin/sh\n"),
+        _member(f"{rc_factory.top}/build/ltmain.sh", b"# libtool\n"),
+    )
+    report = run_verify(rc_factory, rc_factory.build(archive=archive), tmp_path, only=("provenance",))
+    assert report.verdict == "pass", statuses(report)
+    provenance = report.check("provenance")
+    assert provenance is not None and provenance.status.value == "warn"
+    levels = {f.path: f.level.value for f in provenance.findings}
+    assert levels["extra.txt"] == "warn"
+    assert levels["configure"] == levels["build/ltmain.sh"] == "note"
+    rebuilt = next(f for f in provenance.findings if f.path == rc_factory.artifact)
+    assert rebuilt.level.value == "note" and "first difference at byte" in rebuilt.message
+
+
+def test_a_changed_file_fails_provenance(rc_factory: RcFactory, tmp_path: Path) -> None:
     changed = []
     for info, data in rc_factory.good_tar_members():
         if info.name.endswith("/README.md") and data is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from asf_release.adapters import proc
+from asf_release.adapters.gitarchive import SourceFormat, archive_argv
 from asf_release.errors import ToolFailed
 
 _FIELD = "\x1f"
@@ -305,10 +306,11 @@ class Git:
         return done.data if done.returncode == 0 else None
 
     @contextmanager
-    def archive(self, ref: str, prefix: str, fmt: str = "tar.gz") -> Iterator[IO[bytes]]:
-        """The bytes of `git archive --format=FMT --prefix=PREFIX REF`, streamed."""
+    def archive(self, ref: str, prefix: str, fmt: SourceFormat | str = "tar.gz") -> Iterator[IO[bytes]]:
+        """The bytes of `git archive --format=FMT --prefix=PREFIX REF`, streamed (for bzip2 and xz,
+        git's tar through the format's fixed compressor: see adapters/gitarchive)."""
         with proc.stream(
-            ["git", "archive", f"--format={fmt}", f"--prefix={prefix}", ref],
+            archive_argv(ref, prefix, fmt),
             cwd=self.root,
             env=self.env,
             timeout=None,

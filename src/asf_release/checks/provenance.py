@@ -1,9 +1,11 @@
-"""provenance: the archive's files equal the RC tag's tree (git blob ids compared: an extra or
-changed file fails, a missing one warns), whatever the archive's format. Then the archive is
-rebuilt from the tag the way the profile packages it (git archive) and compared: a tar.gz byte for
-byte, else the tar inside it; a tar.bz2 or tar.xz by the tar inside (git archive makes no bzip2
-or xz of its own); a zip byte for byte with git archive's zip, where a difference is only a note
-(zips are made by many tools, and the files were compared already)."""
+"""provenance: the archive's files equal the RC tag's tree as git archive writes it (see
+provenance_files for what fails, warns or is noted), whatever the archive's format. Then the archive
+is rebuilt from the tag in its own format, the way `package` makes it, and compared byte for byte:
+gzip and zip as git archive writes them, bzip2 and xz as git's tar through the fixed compressor
+(adapters/gitarchive). Where the bytes differ, the tar inside is compared; a difference of
+compression alone is a note, and so is an archive made by another tool than git archive (its
+files were compared one by one).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from typing import IO
 
 from asf_release.adapters import http
 from asf_release.adapters.git import Git, is_git_directory
-from asf_release.checks.common import capped, source_archive
+from asf_release.adapters.gitarchive import GZIP, TAR, ZIP, SourceFormat, for_content
+from asf_release.checks import provenance_files
+from asf_release.checks.common import source_archive
 from asf_release.errors import ReleaseError
 from asf_release.verify.model import CheckResult, Finding, fail, note, warn
 from asf_release.verify.rc import OpenedRC
 from asf_release.verify.scan import ArchiveScan
-from asf_release.verify.tarstream import GZIP, ZIP, ArchiveStop, Inflater, Limits
+from asf_release.verify.tarstream import ArchiveStop, Inflater, Limits
 
 ID = "provenance"
 CHUNK = 1 << 20
@@ -41,10 +45,10 @@ def check(rc: OpenedRC) -> CheckResult:
         if rc.repository.explicit:
             return CheckResult.of(ID, [fail(rc.repository.location or "", str(problem))])
         return CheckResult.skipped(ID, f"{problem}; give --git with a clone to compare")
-    findings = _compare_tree(git, rc.tag, scan)
+    findings = provenance_files.compare(git, rc.tag, commit, scan, rc.path(scan.name), rc.limits())
     if scan.commit and scan.commit != commit:
         findings.append(warn(scan.name, f"git archive recorded commit {scan.commit}; {rc.tag} is {commit}"))
-    findings += _compare_rebuild(git, rc, scan)
+    findings += _compare_rebuild(git, rc, scan, commit)
     return CheckResult.of(ID, findings, f"compared with {rc.tag} ({commit[:12]}) of {rc.repository.location}")
 
 
@@ -75,41 +79,23 @@ def _repository(rc: OpenedRC, tag: str) -> tuple[Git, str]:
     return git, commit
 
 
-def _compare_tree(git: Git, tag: str, scan: ArchiveScan) -> list[Finding]:
-    tree = {path: (mode, sha) for mode, sha, path in git.ls_tree(tag) if mode != "160000"}
-    ours: dict[str, str | None] = {path: facts.blob for path, facts in scan.files.items()}
-    for path, target in scan.symlinks.items():
-        data = target.encode()
-        ours[path] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-    extra = [fail(p, f"is in the archive but not in {tag}") for p in sorted(set(ours) - set(tree))]
-    changed = [
-        fail(p, f"differs from the file in {tag}")
-        for p in sorted(set(ours) & set(tree))
-        if ours[p] is not None and ours[p] != tree[p][1]
-    ]
-    missing = [warn(p, f"is in {tag} but not in the archive") for p in sorted(set(tree) - set(ours))]
-    return [
-        *capped(extra, "extra files"),
-        *capped(changed, "changed files"),
-        *capped(missing, "missing files"),
-    ]
-
-
-def _compare_rebuild(git: Git, rc: OpenedRC, scan: ArchiveScan) -> list[Finding]:
+def _compare_rebuild(git: Git, rc: OpenedRC, scan: ArchiveScan, commit: str) -> list[Finding]:
+    """The archive against what git archive makes of the tag in the archive's own format."""
     tag = rc.tag or ""
     prefix = f"{scan.top}/"
-    whole = {GZIP: "tar.gz", ZIP: "zip"}.get(scan.format)
-    shown = f"git archive --format={whole or 'tar'} --prefix={prefix} {tag}"
+    fmt = for_content(scan.format)
+    ours = rc.digests.get(scan.name, {}).get("sha512")
     limits = rc.limits()
+    tar = TAR.pipeline(prefix, tag)
     try:
-        if whole is not None:
-            with git.archive(tag, prefix, whole) as out:
-                rebuilt = _sha512(out)
-            if rebuilt == rc.digests.get(scan.name, {}).get("sha512"):
+        if fmt is not None and not fmt.compressor:  # gzip, zip, tar: git writes the bytes itself
+            shown = fmt.pipeline(prefix, tag)
+            if _rebuilt_sha512(git, tag, prefix, fmt) == ours:
                 return [note(scan.name, f"byte for byte identical to `{shown}`")]
-            if scan.format == ZIP:
-                return [note(scan.name, f"its files equal {tag}'s; the zip itself differs from `{shown}`")]
-        shown = f"git archive --format=tar --prefix={prefix} {tag}"
+            if fmt is ZIP:
+                return [
+                    note(scan.name, f"the zip differs from `{shown}`; its files were compared with {tag}'s")
+                ]
         with git.archive(tag, prefix, "tar") as out:
             offset = _first_difference(_inflate(rc.path(scan.name), limits), _pieces(out))
     except ReleaseError as error:
@@ -117,21 +103,47 @@ def _compare_rebuild(git: Git, rc: OpenedRC, scan: ArchiveScan) -> list[Finding]
     except ArchiveStop as stop:
         return [warn(scan.name, f"could not read it again: {stop}")]
     if offset is None:
-        again = (
-            "only the gzip bytes differ (another gzip)" if scan.format == GZIP else f"{scan.format} around it"
-        )
-        return [note(scan.name, f"the tar inside is identical to `{shown}`; {again}")]
+        if fmt is not None and fmt.compressor:
+            return [_recompressed(git, rc, scan, fmt, ours or "")]
+        again = "only the gzip bytes differ (another gzip)" if fmt is GZIP else f"{scan.format} around it"
+        return [note(scan.name, f"the tar inside is identical to `{tar}`; {again}")]
     try:
         member = _member_at(rc.path(scan.name), offset, limits)
     except ArchiveStop:
         member = ""
+    message = f"differs from `{tar}`: first difference at byte {offset} of the tar{member}"
+    if scan.commit == commit:  # it says git archive made it from this commit: it was changed since
+        return [
+            warn(scan.name, message, "made by git archive from this tag, then changed (or other settings)")
+        ]
     return [
-        warn(
-            scan.name,
-            f"differs from `{shown}`: first difference at byte {offset} of the tar{member}",
-            "the archive was not made by git archive from this tag (or with other settings)",
-        )
+        note(scan.name, f"{message}; it was not made by git archive, and its files were compared one by one")
     ]
+
+
+def _recompressed(git: Git, rc: OpenedRC, scan: ArchiveScan, fmt: SourceFormat, ours: str) -> Finding:
+    """A tar.bz2 or tar.xz whose tar is git's: is it also compressed as package compresses it?"""
+    tag = rc.tag or ""
+    shown = fmt.pipeline(f"{scan.top}/", tag)
+    try:
+        rebuilt = _rebuilt_sha512(git, tag, f"{scan.top}/", fmt)
+    except ReleaseError as error:
+        return note(
+            scan.name,
+            f"the tar inside is identical to git archive's; `{shown}` could not be tried: {error.message}",
+        )
+    if rebuilt == ours:
+        return note(scan.name, f"byte for byte identical to `{shown}`")
+    return note(
+        scan.name,
+        f"the tar inside is identical to git archive's; the {fmt.kind} bytes differ from "
+        f"`{fmt.reproducible}`'s (other compression settings)",
+    )
+
+
+def _rebuilt_sha512(git: Git, tag: str, prefix: str, fmt: SourceFormat) -> str:
+    with git.archive(tag, prefix, fmt) as out:
+        return _sha512(out)
 
 
 def _sha512(stream: IO[bytes]) -> str:

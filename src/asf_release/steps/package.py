@@ -1,9 +1,14 @@
-"""package: version file, release commit, RC tag, source tarball, signature, checksums, checks.
+"""package: version file, release commit, RC tag, source archive, signature, checksums, checks.
 
 What x.py does, made safe: refuses a dirty tree, the wrong branch, a version not above the line's
 last release, a gap in RC numbers, an RC tag on another commit. Every action looks at the world
 first, so a run stopped anywhere (after the tag, during the tarball...) is finished by running the
 same command again, with exactly one release commit and one tag.
+
+The source archive is made in the format its name asks for (`source.artifact`): `.tar.gz`/`.tgz`
+and `.zip` exactly as `git archive` makes them, `.tar.bz2` and `.tar.xz` as git's tar through a
+compressor with fixed settings (adapters/gitarchive), so that two runs on one commit, or a voter
+running the printed command, give the same bytes.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from typing import Any, BinaryIO, Protocol
 from asf_release import crashpoints
 from asf_release.adapters import isolation, proc
 from asf_release.adapters.git import Snapshot
+from asf_release.adapters.gitarchive import GZIP, SUPPORTED, SourceFormat, for_name, require
 from asf_release.adapters.gpg import Key
 from asf_release.cmdline import display
 from asf_release.context import Context
-from asf_release.errors import Failed, Refused
+from asf_release.errors import ConfigError, Failed, Refused
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.steps.keys import signing_key
 from asf_release.version import Version
@@ -75,17 +81,35 @@ def checksum_line(digest: str, name: str) -> str:
     return f"{digest}  {name}\n"
 
 
+def source_format(name: str) -> SourceFormat:
+    """The format the artifact's name asks for; a name package cannot honour is refused."""
+    found = for_name(name)
+    if found is None:
+        raise ConfigError(
+            f"{name} ends in no format package can write",
+            f"name the artifact with one of {SUPPORTED} (source.artifact in asf-release.toml)",
+            key="source.artifact",
+        )
+    return found
+
+
 def archive_to(
-    ctx: Context, tag: str, prefix: str, dest: Path, algorithms: list[str], sinks: Sequence[Sink] = ()
+    ctx: Context,
+    tag: str,
+    prefix: str,
+    dest: Path,
+    algorithms: list[str],
+    sinks: Sequence[Sink] = (),
+    fmt: SourceFormat = GZIP,
 ) -> Artifact:
-    """`git archive --format=tar.gz --prefix=PREFIX TAG` into dest, hashed (and given to each sink,
-    such as a signature being made) as it streams: the bytes are read once."""
+    """`git archive` of TAG in fmt into dest, hashed (and given to each sink, such as a signature
+    being made) as it streams: the bytes are read once."""
     hashers = {name: hashlib.new(name) for name in algorithms}
     partial = dest.with_name(dest.name + ".partial")
     size = 0
     try:
         with (
-            ctx.git.archive(tag, prefix) as stream,
+            ctx.git.archive(tag, prefix, fmt) as stream,
             partial.open("wb") as out,
             ctx.progress.task(f"archive {dest.name}") as task,
         ):
@@ -187,6 +211,9 @@ class PackageStep(Step):
     def out(self, ctx: Context) -> Path:
         return (self.out_option or ctx.artifacts_dir(self.version, self.rc_number)).resolve()
 
+    def format(self, ctx: Context) -> SourceFormat:
+        return source_format(ctx.names.artifact(self.version))
+
     def files(self, ctx: Context) -> tuple[Path, Path, list[Path]]:
         """The tarball, its signature and its checksum files."""
         tarball = self.out(ctx) / ctx.names.artifact(self.version)
@@ -208,6 +235,7 @@ class PackageStep(Step):
     def _refusals(self, ctx: Context) -> None:
         if self._checked:
             return
+        self.format(ctx)  # refused before anything is done
         version, tag = self.version, self.tag(ctx)
         branch = ctx.names.release_branch(version)
         current = self.tree(ctx).branch
@@ -318,11 +346,15 @@ class PackageStep(Step):
                 actions.append(Action(f"tag {tag}", tuple(argv)))
         complete = tagged and self._artifacts_state(ctx)[0]
         if not complete:
+            fmt = self.format(ctx)
+            if fmt.compressor:
+                notes.append(
+                    f"{tarball.name}: the same bytes as `{fmt.pipeline(f'{top}/', tag)} > {tarball.name}`"
+                )
+            if not tarball.parent.is_dir():
+                actions.append(Action(f"create {tarball.parent}", ("mkdir", "-p", str(tarball.parent))))
             actions += [
-                Action(
-                    f"archive {tag} into {tarball}",
-                    ("git", "archive", "--format=tar.gz", f"--prefix={top}/", tag),
-                ),
+                Action(f"archive {tag} into {tarball}", fmt.command(f"{top}/", tag, str(tarball))),
                 Action(
                     f"sign {tarball.name}",
                     ("gpg", "--armor", "--detach-sign", "--local-user", key.fingerprint, str(tarball)),
@@ -346,6 +378,7 @@ class PackageStep(Step):
     def run(self, ctx: Context) -> Outcome:
         self.prepare(ctx)
         self._refusals(ctx)
+        require(self.format(ctx))  # a missing xz or bzip2 is said before the commit and the tag
         key = self.key(ctx)
         tag = self.tag(ctx)
         out = self.out(ctx)
@@ -462,15 +495,16 @@ class PackageStep(Step):
         """Archive the tag, hashing it and (unless a good signature is there already) signing it as
         the bytes stream; keep the existing tarball when the archive comes out identical."""
         top = ctx.names.top_directory(self.version)
+        fmt = self.format(ctx)
         algorithms = sorted({"sha512", *ctx.profile.source.checksums})
         fresh_path = tarball.with_name(tarball.name + ".new")
         signed_before = tarball.is_file() and asc.is_file() and self._good_signature(ctx, asc, tarball, key)
         try:
             if signed_before:
-                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms)
+                fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, fmt=fmt)
             else:
                 with ctx.gpg.signing(asc, key.fingerprint) as signer:
-                    fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer])
+                    fresh = archive_to(ctx, self.tag(ctx), f"{top}/", fresh_path, algorithms, [signer], fmt)
         except BaseException:
             fresh_path.unlink(missing_ok=True)
             raise

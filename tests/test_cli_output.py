@@ -233,7 +233,7 @@ def test_names_from_an_archive_and_a_listing_cannot_act_on_the_terminal(
     assert "\x1b[2J" not in shown
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown).replace("\r", "")
     assert ACTIVE.search(text.replace("\n", "").replace("\t", "")) is None
-    assert "verdict: FAIL" in text  # the planted file is not in the tag: provenance names it
+    assert "verdict: FAIL" in text  # the planted file carries no ASF header: headers names it
     assert output.visible(HOSTILE, one_line=True) in text, text
     assert ":x:" in text and "[bold]red" in text  # no emoji, no markup taken from outside
     machine = run_cli(*args, "--no-build", "--rc", "1", "--json", cwd=tmp_path, env=env)

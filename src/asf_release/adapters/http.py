@@ -29,7 +29,7 @@ from typing import Any
 
 from asf_release import __version__
 from asf_release.adapters.svn import Svn
-from asf_release.errors import ExternalError, UsageError
+from asf_release.errors import ExternalError, ToolFailed, UsageError
 from asf_release.progress import NoProgress, Progress
 
 USER_AGENT = f"asf-release/{__version__}"
@@ -328,7 +328,13 @@ def read(
             raise UsageError(f"{path} is larger than the {_mib(max_bytes)} allowed here")
         return path.read_bytes()
     if where == "svn":
-        data = (svn or Svn()).cat(location)
+        budget = _budget(seconds, deadline)
+        try:
+            data = (svn or Svn()).cat(location, timeout=max(1.0, budget.remaining()))
+        except ToolFailed as error:
+            if error.timed_out:
+                raise budget.error(location, 0) from None
+            raise
         if data is None:
             raise ExternalError(f"{location} does not exist in Subversion", "check the profile's dist URLs")
         if len(data) > max_bytes:

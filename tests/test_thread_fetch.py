@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 
 from asf_release.adapters import http, lists
+from asf_release.context import Context
 from asf_release.errors import ExitCode, ExternalError
 from asf_release.profile import Profile
-from asf_release.sandbox.services import LOOPBACK
+from asf_release.sandbox.environment import Sandbox
+from asf_release.sandbox.services import LOOPBACK, free_port
 from asf_release.steps.tally import VoteCount, count_votes, load_roster
 from asf_release.version import Version
 from tests.conftest import run_cli
@@ -342,3 +344,35 @@ def test_the_roster_is_read_within_its_deadline(builtin: Profile, tmp_path: Path
         server.server_close()
     assert cut.value.exit_code == ExitCode.EXTERNAL and "no complete answer within 1 s" in cut.value.message
     assert "a.setting" in str(cut.value.hint)
+
+
+# --- an interrupted send, checked against an archive that cannot be read -------------------------
+
+
+def test_an_unreadable_archive_is_never_taken_for_a_message_that_did_not_arrive(sandbox: Sandbox) -> None:
+    """A send cut off after the server took the message: the next run looks in the thread. An
+    archive that does not answer is not 'the thread does not show it': exit 3, nothing sent; an
+    archive that answers it knows no such message is, and --resend then sends."""
+    from tests.test_vote_steps import _cli, _seed, _smtp_at, _subjects
+    from tests.vote_fixtures import DroppingSmtp, PonyMail, override_config
+
+    _seed(sandbox)
+    user = Context.load(sandbox.project_path, env=sandbox.env()).profile.smtp.user
+    with DroppingSmtp(sandbox.mbox, keep=False) as relay:
+        _smtp_at(sandbox, relay.port, "")
+        assert _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send").returncode == 3
+    _smtp_at(sandbox, sandbox.mail.port, user)
+
+    override_config(sandbox.user_config, "vote", "thread", f"http://{LOOPBACK}:{free_port()}/thread/x")
+    unreadable = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send")
+    assert unreadable.returncode == 3, unreadable.stdout + unreadable.stderr
+    assert "the thread could not be read to look" in unreadable.stderr
+    assert "does not show it" not in unreadable.stderr and sandbox.mail.messages() == []
+
+    with PonyMail({}) as archive:  # answers 404 for every id: it knows no such message
+        override_config(sandbox.user_config, "vote", "thread", f"{archive.url}/thread/x")
+        refused = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send")
+        assert refused.returncode == 2 and "the thread does not show it" in refused.stderr
+        resent = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send", "--resend")
+    assert resent.returncode == 0, resent.stderr
+    assert _subjects(sandbox) == ["[VOTE] Release Apache Kvrocks 2.11.0-rc1"]

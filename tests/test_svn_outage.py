@@ -22,8 +22,11 @@ from asf_release.sandbox.services import LOOPBACK, free_port
 from tests.publish_fixtures import make_candidate, pass_vote
 from tests.release_fixtures import VERSION, Release
 from tests.test_publish import DEV, RELEASED, assert_published_once, head_revision, ls, states
+from tests.test_real_httpd import RC, httpd
+from tests.verify_fixtures import rc_factory
 
 STAGED = "dev/kvrocks/2.11.0-rc1"
+__all__ = ["httpd", "rc_factory"]  # the real httpd with mod_dav_svn, from test_real_httpd
 
 
 def _unreachable(error: ExternalError) -> None:
@@ -102,6 +105,7 @@ def test_refused_credentials_and_a_wrong_repository_say_so(sandbox: Sandbox) -> 
         ("svn: E175013: Access to '/repos/dist/dev/x' forbidden", "credentials"),
         ("svn: E170013: Unable to connect to a repository at URL 'svn://h/x'\nsvn: E210005: No repository found", "no-repository"),
         ("svn: E170013: Unable to connect to a repository at URL 'https://h/x'\nsvn: E160013: '/x' path not found", "no-repository"),
+        ("svn: E170013: Unable to connect to a repository at URL 'http://h/x'\nsvn: E175003: The server at 'http://h/x' does not support the HTTP/DAV protocol", "no-repository"),
         ("svn: warning: W195007: URL 'svn://h/r/dev' refers to a directory\nsvn: E200009: Could not cat", "other"),
         ("", "other"),
     ],
@@ -133,6 +137,26 @@ def test_whatever_svn_prints_is_read_without_error_and_a_failed_connection_is_ne
     assert len(found.reason) <= 300
     if "E170013" in stderr or "E215004" in stderr:
         assert not found.absent
+
+
+def test_over_http_as_dist_apache_org_serves_it(httpd: str) -> None:
+    """mod_dav_svn (Debian's libapache2-mod-svn, as dist.apache.org runs it) on 127.0.0.1."""
+    svn = Svn()
+    dist = f"{httpd}/repos/dist"
+    staged = svn.ls(f"{dist}/{RC}")
+    assert staged and any(entry.name.endswith(".tar.gz.asc") for entry in staged)
+    assert svn.ls(f"{dist}/dev/kvrocks/2.11.0-rc9") is None
+    assert svn.cat(f"{dist}/dev/kvrocks/KEYS") is None and svn.info(f"{dist}/dev/kvrocks/KEYS") is None
+    with pytest.raises(ToolFailed, match="refers to a directory"):
+        svn.cat(f"{dist}/dev/kvrocks")
+    with pytest.raises(ExternalError):
+        svn.ls(f"{httpd}/plain/{RC}")  # a web server's directory, no repository: never "not there"
+    with pytest.raises(ExternalError) as not_svn:
+        svn.ls(f"{httpd}/plain/no-such-directory")
+    assert "found no repository at" in not_svn.value.message and not_svn.value.exit_code == ExitCode.EXTERNAL
+    with pytest.raises(ExternalError) as refused:
+        svn.ls(f"http://{LOOPBACK}:{free_port()}/repos/dist/dev/kvrocks")
+    _unreachable(refused.value)
 
 
 # --- the steps that read dist ------------------------------------------------------------------

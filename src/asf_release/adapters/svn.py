@@ -36,9 +36,10 @@ _UNABLE_TO_CONNECT = "170013"  # the repository could not be opened at all: neve
 # The credentials: none or wrong (170001), none left to try (215004), forbidden (175013), a path the
 # server's authz hides (220001).
 _CREDENTIALS = frozenset({"170001", "215004", "175013", "220001"})
-# No repository at that address: svnserve (210005), a file:// URL (180001), an http server that
-# knows no repository there (160013 right after 170013).
-_NO_REPOSITORY = frozenset({"210005", "180001"})
+# No repository at that address: svnserve (210005), a file:// URL (180001), a web server without
+# Subversion there (175003), an http server that knows no repository there (160013 right after
+# 170013).
+_NO_REPOSITORY = frozenset({"210005", "180001", "175003"})
 UNREACHABLE_HINT = (
     "check the URL (the profile's dist URLs), your network and that the svn server is up, then run the "
     "command again"

@@ -7,6 +7,7 @@ deadline and one size budget for the whole fetch, and the error says which ran o
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
 import time
@@ -18,11 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from asf_release import votes
 from asf_release.adapters import http, lists
 from asf_release.context import Context
 from asf_release.errors import ExitCode, ExternalError
+from asf_release.mailtext import Head
 from asf_release.profile import Profile
+from asf_release.roster import parse as parse_roster
 from asf_release.sandbox.environment import Sandbox
 from asf_release.sandbox.services import LOOPBACK, free_port
 from asf_release.steps.tally import VoteCount, count_votes, load_roster
@@ -35,7 +41,9 @@ from tests.vote_fixtures import (
     DANA,
     GRACE,
     JB,
+    PMC,
     START,
+    SUBJECT,
     Thread,
     committee_info,
     reply,
@@ -376,3 +384,73 @@ def test_an_unreadable_archive_is_never_taken_for_a_message_that_did_not_arrive(
         resent = _cli(sandbox, "vote", "2.11.0", "--rc", "1", "--send", "--resend")
     assert resent.returncode == 0, resent.stderr
     assert _subjects(sandbox) == ["[VOTE] Release Apache Kvrocks 2.11.0-rc1"]
+
+
+# --- "passed" despite unread messages holds whatever they say ------------------------------------
+
+_CHOICES = ("+1", "0", "-1", None)  # None: the message holds no vote
+
+
+@st.composite
+def _threads(draw: st.DrawFn) -> tuple[list[tuple[str, str | None, float, bool]], str]:
+    """(uid, vote, hours after the start, unread) per message of PMC members; and the rule."""
+    uids = [uid for uid in PMC if uid != "rm"]
+    messages = []
+    for uid in draw(st.lists(st.sampled_from(uids), min_size=3, max_size=8)):
+        vote = draw(st.sampled_from(["+1", "+1", "+1", "+1", "0", "-1", None]))  # mostly passing votes
+        unread = draw(st.integers(0, 3)) == 0
+        messages.append((uid, vote, draw(st.integers(1, 70)) + len(messages) / 100, unread))
+    unread = [m for m in messages if m[3]]
+    if len(unread) > 3:  # every completion is tried: keep it small
+        messages = [m for m in messages if not m[3]] + unread[:3]
+    return messages, draw(st.sampled_from(["kvrocks", "asf"]))
+
+
+def _head(number: int, uid: str, hours: float) -> Head:
+    return Head(
+        key=number,
+        message_id=f"<m{number}@example.org>",
+        in_reply_to=("<vote@example.org>",),
+        references=(),
+        subject="Re: " + SUBJECT,
+        sender_raw=f"{PMC[uid]} <{uid}@apache.org>",
+        when=START + timedelta(hours=hours),
+        position=number,
+    )
+
+
+def _count(messages: list[tuple[Head, str | None]], unread: list[Head], rule: votes.Rule) -> votes.Tally:
+    roster = parse_roster(json.dumps(committee_info()).encode(), "kvrocks", "committee-info.json")
+    ballots = [
+        votes.Ballot(head, votes.read_ballot(f"{vote}\n" if vote else "Thanks!\n")) for head, vote in messages
+    ]
+    ballots.sort(key=lambda b: (b.head.date, b.head.position))  # oldest first, as select_thread orders them
+    return votes.count(
+        ballots,
+        roster,
+        rule,
+        start=START,
+        now=START + timedelta(hours=80),
+        unread=[(head, "the archive answered 404") for head in unread],
+    )
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(_threads())
+def test_a_vote_passed_with_unread_messages_passes_whatever_they_hold(
+    drawn: tuple[list[tuple[str, str | None, float, bool]], str],
+) -> None:
+    messages, name = drawn
+    rule = votes.Rule(name, 3, 72, veto=name == "kvrocks")
+    heads = [(_head(i, uid, hours), vote, unread) for i, (uid, vote, hours, unread) in enumerate(messages)]
+    readable = [(head, vote) for head, vote, unread in heads if not unread]
+    hidden = [(head, vote) for head, vote, unread in heads if unread]
+    tally = _count(readable, [head for head, _ in hidden], rule)
+    assert tally.complete == (not hidden) and len(tally.unread) == len(hidden)
+    if hidden:
+        assert tally.warnings
+    if tally.verdict is not votes.Verdict.PASSED:
+        return
+    for completion in itertools.product(_CHOICES, repeat=len(hidden)):
+        whole = readable + [(head, vote) for (head, _), vote in zip(hidden, completion, strict=True)]
+        assert _count(whole, [], rule).verdict is votes.Verdict.PASSED, (completion, tally.to_json())

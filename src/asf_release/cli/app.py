@@ -30,7 +30,8 @@ from asf_release.errors import ExitCode, Interrupted, ReleaseError
 HELP = """Run the Apache release process end to end, and verify a release candidate in one command.
 
 Release manager: propose, branch, cherry-pick, keys, package, stage, images, vote, tally,
-result, promote; `status` tells where a release stands and which command comes next.
+result, publish, promote, website, announce; `status` tells where a release stands and which
+command comes next.
 Voter: `verify` a release candidate and get the whole checklist answered.
 
 Exit codes: 0 ok, 1 checks failed or vote not passed, 2 usage or configuration error,

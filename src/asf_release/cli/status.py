@@ -20,7 +20,7 @@ def status(
     rc: Rc = None,
     json_mode: Json = False,
 ) -> None:
-    """Show each step of a release: done, pending, blocked or manual, and the exact next command.
+    """Show each step of a release: done, pending, blocked or n/a, and the exact next command.
 
     Looks at the world (tags, dist/dev, the outbox), not only at what asf-release remembers.
     Without VERSION: the release most recently worked on.

@@ -216,7 +216,8 @@ def _voted(release: Release) -> None:
 def test_promote_before_the_vote_passed_is_refused(imaged: Release) -> None:
     done = imaged.cli("promote", VERSION)
     assert done.returncode == 1
-    assert "has not passed" in done.stderr and f"asf-release tally {VERSION} --rc 1" in done.stderr
+    assert "cannot be promoted: no tally or [RESULT] says the vote passed" in done.stderr
+    assert f"asf-release tally {VERSION} --rc 1" in done.stderr
     assert _digest(imaged.sandbox, f"{imaged.sandbox.registry.host}/apache/kvrocks:{VERSION}") is None
 
 

@@ -48,9 +48,8 @@ class PromoteStep(Step):
         passed, why = vote_outcome(ctx, self.version, rc)
         if not passed:
             raise Failed(
-                f"the vote on {self.version}-rc{rc} has not passed, or its [RESULT] is not sent yet: {why}; "
-                "only voted images are promoted",
-                f"count the votes: asf-release tally {self.version} --rc {rc}; once it passed, send the "
+                f"{self.version}-rc{rc} cannot be promoted: {why}; only voted images are promoted",
+                f"follow the vote with asf-release tally {self.version} --rc {rc}; once it passed, send the "
                 f"result: asf-release result {self.version} --rc {rc} --send",
             )
         return why

@@ -56,7 +56,7 @@ class PublishStep(Step):
             raise Failed(
                 f"{self.version}-rc{self._rc} cannot be published: {why}",
                 f"follow the vote with asf-release tally {self.version} --rc {self._rc}; once it passed, "
-                f"send the result before publishing: asf-release result {self.version} --rc {self._rc} --send",
+                f"send the result: asf-release result {self.version} --rc {self._rc} --send",
             )
         return why
 

@@ -198,18 +198,26 @@ def test_the_vote_names_the_image_by_digest(imaged: Release) -> None:
 
 
 def _voted(release: Release) -> None:
-    """The vote sent (its facts name the image) and counted as passed, as tally records it."""
+    """The vote sent (its facts name the image), counted as passed and its [RESULT] sent, as tally
+    and result record them."""
     assert release.cli("stage", VERSION, "--rc", "1").returncode == 0
     assert release.cli("vote", VERSION, "--rc", "1").returncode == 0
     ctx = _ctx(release.sandbox)
     ctx.ledger.append(VERSION, "tally", EventKind.RESULT, {"verdict": "passed", "summary": "passed"}, rc=1)
+    sent = {"message_id": "<result@example.org>", "date": "2025-03-06T10:00:00+00:00"}
+    ctx.ledger.append(VERSION, "result", EventKind.NOTE, {"mail": "composed", "file": "", **sent}, rc=1)
+    ctx.ledger.append(
+        VERSION, "result", EventKind.NOTE, {"mail": "sent", "how": "sent by SMTP", **sent}, rc=1
+    )
+    ctx.ledger.append(VERSION, "result", EventKind.RESULT, {"sent": True, "verdict": "passed"}, rc=1)
     ctx.close()
 
 
 def test_promote_before_the_vote_passed_is_refused(imaged: Release) -> None:
     done = imaged.cli("promote", VERSION)
     assert done.returncode == 1
-    assert "has not passed" in done.stderr and f"asf-release tally {VERSION} --rc 1" in done.stderr
+    assert "cannot be promoted: no tally or [RESULT] says the vote passed" in done.stderr
+    assert f"asf-release tally {VERSION} --rc 1" in done.stderr
     assert _digest(imaged.sandbox, f"{imaged.sandbox.registry.host}/apache/kvrocks:{VERSION}") is None
 
 

@@ -323,13 +323,14 @@ class _Archive:
     def __init__(self) -> None:
         self.thread: Any = None
         self.email: Any = None
+        self.email_status = 200
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 payload = owner.thread if "/thread.lua" in self.path else owner.email
                 data = json.dumps(payload, allow_nan=True).encode()
-                self.send_response(200)
+                self.send_response(200 if "/thread.lua" in self.path else owner.email_status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -356,18 +357,27 @@ def archive() -> Iterator[_Archive]:
 
 @settings(BOUNDED, max_examples=30)
 @given(
-    st.fixed_dictionaries({"thread": ponymail_docs, "emails": st.lists(ponymail_docs, max_size=2)}), documents
+    st.fixed_dictionaries({"thread": ponymail_docs, "emails": st.lists(ponymail_docs, max_size=2)}),
+    documents,
+    st.sampled_from([200, 200, 404, 410, 503]),
 )
 def test_any_ponymail_thread_over_http_is_read_or_refused_clearly(
-    archive: _Archive, thread: Any, email: Any
+    archive: _Archive, thread: Any, email: Any, status: int
 ) -> None:
-    archive.thread, archive.email = thread, email
+    """email.lua's answer may be anything, or a refusal: a message it does not give is marked
+    unreadable (404, 410), never read as an empty vote; another status fails the fetch clearly."""
+    archive.thread, archive.email, archive.email_status = thread, email, status
     try:
         source = lists.open_source(f"{archive.url}/thread/abc")
     except ReleaseError:
         return
     with source:
         _read_all(source)
+        assert isinstance(source, lists.PonyMailSource)
+        for head in source.heads():  # no message silently without its text
+            body = source.body(head)
+            assert not (body.unreadable and body.text)
+            assert body.unreadable or isinstance(source._docs[head.key].get("body"), str)  # type: ignore[index]
 
 
 # --- rosters ---------------------------------------------------------------------------------------

@@ -164,6 +164,7 @@ class VoteSection:
     roster: str
     committee: str
     thread: str
+    max_thread_seconds: int
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "smtp.port": (1, 65535),
     "vote.min_binding_approvals": (3, 100),
     "vote.min_hours": (72, 720),
+    "vote.max_thread_seconds": (1, 24 * 3600),
     "proposal.cherry_pick_days": (0, 365),
     "checks.max_download_mb": (0, 1 << 20),
     "checks.max_members": (1, 100_000_000),

@@ -479,6 +479,32 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A message of the vote whose text could not be read (the archive deleted or hides it): it
+    may hold a vote, so the count may be incomplete. may_bind: its sender, if it is a vote, would
+    vote binding (on the PMC roster, or unknown); person: the roster's uid of its sender, when
+    known; superseded: that person wrote a readable vote after it, which counts whatever it said."""
+
+    sender: str
+    at: datetime | None
+    message_id: str
+    reason: str
+    may_bind: bool = False
+    person: str | None = None
+    superseded: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sender": self.sender,
+            "at": self.at.isoformat() if self.at else None,
+            "message_id": self.message_id,
+            "reason": self.reason,
+            "may_be_binding": self.may_bind,
+            "superseded": self.superseded,
+        }
+
+
+@dataclass(frozen=True)
 class Tally:
     verdict: Verdict
     rule: Rule
@@ -489,6 +515,13 @@ class Tally:
     missing: list[str] = field(default_factory=list)  # what keeps the vote open or failed
     notes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # why the count may be incomplete
+
+    @property
+    def complete(self) -> bool:
+        """Every message of the vote was read."""
+        return not self.unread
 
     def counts(self, binding: bool) -> dict[str, int]:
         out = {"+1": 0, "0": 0, "-1": 0}
@@ -526,6 +559,9 @@ class Tally:
                 {"sender": s.sender, "at": s.at.isoformat() if s.at else None, "reason": s.reason}
                 for s in self.skipped
             ],
+            "complete": self.complete,
+            "unread": [u.to_json() for u in self.unread],
+            "warnings": self.warnings,
         }
 
 
@@ -539,10 +575,14 @@ def count(
     closed_at: datetime | None = None,
     notes: Sequence[str] = (),
     skipped: Sequence[Skipped] = (),
+    unread: Sequence[tuple[Head, str]] = (),
 ) -> Tally:
     """Count the ballots (oldest first) of one thread into a verdict.
 
-    notes and skipped come from reading the thread (joined by subject, after the RESULT...)."""
+    notes and skipped come from reading the thread (joined by subject, after the RESULT...).
+    unread: the messages of the vote whose text could not be read, and why. Each may be a vote: the
+    tally then warns that the count may be incomplete, and does not say "passed" unless it would
+    pass whatever they say (each one that may be binding taken as its sender's binding -1)."""
     latest: dict[str, Voter] = {}
     skipped = list(skipped)
     notes = list(notes)
@@ -563,9 +603,85 @@ def count(
     for voter in voters:
         if voter.history and voter.history[-1] != voter.raw:
             notes.append(f"{voter.name} changed their vote: {' → '.join((*voter.history, voter.raw))}")
+    missed = [_unread(head, reason, roster, latest) for head, reason in unread]
+    for item in missed:
+        notes.append(
+            f"a message of the thread could not be read: from {item.sender} ({item.message_id}): {item.reason}"
+        )
     tally = Tally(Verdict.OPEN, rule, voters, start, now, closed_at, skipped=skipped, notes=notes)
     verdict, missing = _verdict(tally)
-    return Tally(verdict, rule, voters, start, now, closed_at, missing, notes, skipped)
+    warnings = _incomplete(missed, voters, rule)
+    if verdict is Verdict.PASSED and not _passes_whatever_they_say(missed, voters, rule):
+        verdict = Verdict.OPEN
+        missing = [
+            f"{_messages(missed, binding_only=True)} could not be read, and a binding -1 there would stop "
+            "the release: read it in your own mailbox (or ask its sender) and tally from an mbox with "
+            "--thread FILE; or declare the result with result --force --reason"
+        ]
+    return Tally(verdict, rule, voters, start, now, closed_at, missing, notes, skipped, missed, warnings)
+
+
+def _unread(head: Head, reason: str, roster: Roster, latest: dict[str, Voter]) -> Unread:
+    sender = head.sender
+    found = roster.identify(sender) if sender.email else None
+    person = found.member.uid if found is not None else None
+    may_bind = not sender.email or (found is not None and found.member.pmc)
+    later = latest.get(person or sender.email)
+    superseded = later is not None and later.at is not None and head.date is not None and later.at > head.date
+    label = sender.label() or "an unknown sender"
+    return Unread(label, head.date, head.message_id, reason, may_bind, person, superseded)
+
+
+def _open(missed: Sequence[Unread], binding_only: bool = False) -> list[Unread]:
+    """The unread messages that may still change a count: not superseded by a later readable vote."""
+    return [m for m in missed if not m.superseded and (m.may_bind or not binding_only)]
+
+
+def _messages(missed: Sequence[Unread], binding_only: bool = False) -> str:
+    pending = _open(missed, binding_only)
+    who = ", ".join(dict.fromkeys(m.sender for m in pending))
+    return f"{len(pending)} message{'s' if len(pending) != 1 else ''} from {who}"
+
+
+def _passes_whatever_they_say(missed: Sequence[Unread], voters: Sequence[Voter], rule: Rule) -> bool:
+    """Whether the vote passes even if every unread message that may bind is its sender's binding
+    -1, replacing that person's readable vote. A sender the roster cannot name may be anyone on the
+    PMC: at worst, one who voted +1 and turned."""
+    plus = sum(1 for v in voters if v.binding and v.vote == "+1")
+    minus = sum(1 for v in voters if v.binding and v.vote == "-1")
+    votes_of = {v.key: v.vote for v in voters if v.binding}
+    turned: set[str] = set()
+    for item in _open(missed, binding_only=True):
+        if item.person is None:
+            plus, minus = max(plus - 1, 0), minus + 1
+            continue
+        if item.person in turned:
+            continue
+        turned.add(item.person)
+        current = votes_of.get(item.person)
+        if current == "+1":
+            plus -= 1
+        if current != "-1":
+            minus += 1
+    return rule.approved(plus, minus)
+
+
+def _incomplete(missed: Sequence[Unread], voters: Sequence[Voter], rule: Rule) -> list[str]:
+    if not missed:
+        return []
+    pending = _open(missed)
+    if not pending:
+        return [
+            f"{len(missed)} message(s) of the thread could not be read; each sender voted again later, "
+            "and the later vote counts"
+        ]
+    binding = _open(missed, binding_only=True)
+    warning = f"the count may be incomplete: {_messages(missed)} could not be read, and may hold a vote"
+    if binding and _passes_whatever_they_say(missed, voters, rule):
+        warning += " (even as binding -1 votes they would not change the verdict)"
+    elif not binding:
+        warning += " (non-binding: the verdict does not depend on it)"
+    return [warning]
 
 
 def _voter(ballot: Ballot, sender: Sender, roster: Roster, raw: str, sign: str) -> Voter:

@@ -29,7 +29,7 @@ from typing import Any
 
 from asf_release import __version__
 from asf_release.adapters.svn import Svn
-from asf_release.errors import ExternalError, UsageError
+from asf_release.errors import ExternalError, ToolFailed, UsageError
 from asf_release.progress import NoProgress, Progress
 
 USER_AGENT = f"asf-release/{__version__}"
@@ -58,6 +58,23 @@ def local_path(location: str) -> Path:
     return Path(urllib.parse.unquote(parsed.path)) if parsed.scheme == "file" else Path(location).expanduser()
 
 
+class TooSlow(ExternalError):
+    """A transfer (or several sharing one Deadline) did not finish in time."""
+
+
+class TooLarge(ExternalError):
+    """What arrived is larger than allowed here."""
+
+
+class Refusal(ExternalError):
+    """The server answered with an HTTP error status: `status` says which (404: not there)."""
+
+    def __init__(self, message: str, hint: str | None, status: int, reason: str) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.reason = reason
+
+
 class Deadline:
     """A point in time after which a fetch (one request, or several sharing it) is cut off."""
 
@@ -73,9 +90,9 @@ class Deadline:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
-    def error(self, url: str, received: int) -> ExternalError:
+    def error(self, url: str, received: int) -> TooSlow:
         setting = f"raise {self.setting} in your configuration, or " if self.setting else ""
-        return ExternalError(
+        return TooSlow(
             f"{url}: no complete answer within {self.seconds:g} s ({received:,} bytes received)",
             f"the server is too slow or stalls: {setting}try again later or from another mirror",
         )
@@ -237,8 +254,11 @@ def _opened(
         try:
             response = opener.open(request, timeout=max(0.1, min(timeout, deadline.remaining())))
         except urllib.error.HTTPError as error:
-            raise ExternalError(
-                f"{url}: the server answered {error.code} {error.reason}", _hint(error.code)
+            raise Refusal(
+                f"{url}: the server answered {error.code} {error.reason}",
+                _hint(error.code),
+                int(error.code),
+                str(error.reason),
             ) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
             if watchdog.fired:
@@ -304,7 +324,7 @@ def fetch(
         for chunk in _chunks(response, url, budget, watchdog):
             size += len(chunk)
             if size > max_bytes:
-                raise ExternalError(f"{url} is larger than the {_mib(max_bytes)} allowed here")
+                raise TooLarge(f"{url} is larger than the {_mib(max_bytes)} allowed here")
             parts.append(chunk)
         return Fetched(response.geturl() or url, b"".join(parts))
 
@@ -328,11 +348,17 @@ def read(
             raise UsageError(f"{path} is larger than the {_mib(max_bytes)} allowed here")
         return path.read_bytes()
     if where == "svn":
-        data = (svn or Svn()).cat(location)
+        budget = _budget(seconds, deadline)
+        try:
+            data = (svn or Svn()).cat(location, timeout=max(1.0, budget.remaining()))
+        except ToolFailed as error:
+            if error.timed_out:
+                raise budget.error(location, 0) from None
+            raise
         if data is None:
             raise ExternalError(f"{location} does not exist in Subversion", "check the profile's dist URLs")
         if len(data) > max_bytes:
-            raise ExternalError(f"{location} is larger than the {_mib(max_bytes)} allowed here")
+            raise TooLarge(f"{location} is larger than the {_mib(max_bytes)} allowed here")
         return data
     return fetch(location, max_bytes=max_bytes, seconds=seconds, deadline=deadline, timeout=timeout).data
 
@@ -359,13 +385,13 @@ def download(
             declared = response.headers.get("Content-Length")
             total = int(declared) if declared and declared.isdigit() else None
             if total is not None and total > max_bytes:
-                raise ExternalError(f"{url} is {_mib(total)}, more than the {_mib(max_bytes)} allowed")
+                raise TooLarge(f"{url} is {_mib(total)}, more than the {_mib(max_bytes)} allowed")
             size = 0
             with partial.open("wb") as out, progress.task(f"download {dest.name}", total) as task:
                 for chunk in _chunks(response, url, budget, watchdog):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise ExternalError(f"{url} is larger than the {_mib(max_bytes)} allowed")
+                        raise TooLarge(f"{url} is larger than the {_mib(max_bytes)} allowed")
                     out.write(chunk)
                     task.advance(len(chunk))
     except BaseException:
@@ -375,8 +401,12 @@ def download(
     return size
 
 
-def _mib(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size limit as people read it: '64 MiB', or '2,000 bytes' under a MiB."""
     return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size:,} bytes"
+
+
+_mib = size_text
 
 
 def copy_local(source: Path, dest: Path) -> int:

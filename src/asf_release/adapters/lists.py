@@ -5,6 +5,12 @@ Every source gives the cheap part first (heads(): the headers threading needs, f
 message) and the expensive part on demand (text(head): the readable body of one message), so a
 month of list traffic is scanned without parsing thousands of bodies. Big files are read through
 mmap: the heap holds the heads, never the whole mailbox.
+
+A thread read from the network is one fetch with one deadline and one size budget, whatever the
+number of requests it takes (PonyMail: thread.lua, then email.lua for each message). A message the
+archive no longer gives (email.lua answers 404: deleted, or hidden from this reader) does not
+fail the thread: it stays in the thread with what thread.lua said of it (sender, date, subject)
+and `Body.unreadable` says why its text is missing, so the tally can say what it could not count.
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ MAX_HEADER_BYTES = 256 << 10
 MAX_JSON_BYTES = 64 << 20
 MAX_MBOX_DOWNLOAD = 1 << 30
 MAX_THREAD_MESSAGES = 2000  # a vote thread has tens; PonyMail is asked for each body, one by one
+MAX_THREAD_BYTES = 64 << 20  # everything one thread fetch may receive, all requests together
+THREAD_SECONDS = 600.0  # everything one thread fetch may take (vote.max_thread_seconds for a tally)
+THREAD_SETTING = "vote.max_thread_seconds"
 MAX_JSON_DEPTH = 512  # thread.lua nests two levels per reply; json.loads must never recurse past it
 # A mail's MIME tree: Python's parser recurses once per nested multipart (or attached message),
 # so a message holding more containers than this is not parsed; nor are more parts than this read.
@@ -62,10 +71,65 @@ _HEADER = re.compile(
 
 @dataclass(frozen=True)
 class Body:
-    """The readable text of one message, and what kept part of it from being read."""
+    """The readable text of one message, and what kept part of it from being read. unreadable:
+    why the message's text could not be had at all (the archive deleted or hides it)."""
 
     text: str
     notes: tuple[str, ...] = ()
+    unreadable: str = ""
+
+
+class Fetch:
+    """One thread fetch from the network: one deadline and one size budget for all its requests.
+    Each error names the thread and what ran out."""
+
+    def __init__(
+        self, location: str, deadline: http.Deadline | None = None, max_bytes: int = MAX_THREAD_BYTES
+    ) -> None:
+        self.location = location
+        self.deadline = deadline or http.Deadline(THREAD_SECONDS)
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.progress = ""  # "after 3 of 40 messages", once messages are read one by one
+
+    def read(self, url: str, max_bytes: int = MAX_JSON_BYTES) -> bytes:
+        if self.deadline.expired:
+            raise self.too_slow()
+        allowed = min(max_bytes, self.max_bytes - self.received)
+        try:
+            data = http.read(url, max_bytes=allowed, deadline=self.deadline)
+        except http.TooSlow:
+            raise self.too_slow() from None
+        except http.TooLarge:
+            if allowed < max_bytes:
+                raise self.too_large() from None
+            raise
+        self.received += len(data)
+        return data
+
+    def download(self, url: str, target: Path, max_bytes: int, progress: Progress | None) -> None:
+        try:
+            http.download(url, target, max_bytes=max_bytes, progress=progress, deadline=self.deadline)
+        except http.TooSlow:
+            raise self.too_slow() from None
+
+    def _where(self) -> str:
+        return f" ({self.progress})" if self.progress else ""
+
+    def too_slow(self) -> ExternalError:
+        setting = f"raise {self.deadline.setting} in your configuration, or " if self.deadline.setting else ""
+        return http.TooSlow(
+            f"reading the vote thread from {self.location}: the {self.deadline.seconds:g} s allowed for the "
+            f"whole thread ran out{self._where()}, {self.received:,} bytes received",
+            f"the list archive is too slow: {setting}download the thread as an mbox and give it with --thread FILE",
+        )
+
+    def too_large(self) -> ExternalError:
+        return http.TooLarge(
+            f"reading the vote thread from {self.location}: it is larger than the {http.size_text(self.max_bytes)} "
+            f"a thread may take{self._where()}",
+            "check the thread's address; or download the thread as an mbox and give it with --thread FILE",
+        )
 
 
 _CONTAINER = re.compile(rb"^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/", re.I | re.M)
@@ -103,13 +167,15 @@ def open_source(
     *,
     progress: Progress | None = None,
     scratch: Path | None = None,
+    deadline: http.Deadline | None = None,
 ) -> ThreadSource:
-    """The source a --thread value names (a path or URL); see the module docstring."""
+    """The source a --thread value names (a path or URL); see the module docstring. deadline: for
+    the whole fetch of a thread from the network (THREAD_SECONDS when not given)."""
     if not location:
         raise UsageError("no thread to read", "give --thread FILE|URL, or set vote.thread in the profile")
     where = http.kind(location)
     if where == "http":
-        return _open_url(location, progress=progress, scratch=scratch)
+        return _open_url(location, progress=progress, scratch=scratch, fetch=Fetch(location, deadline))
     if where != "file":
         raise UsageError(f"'{location}' is not a thread tally can read", "give an mbox, a Maildir or a URL")
     path = http.local_path(location)
@@ -123,7 +189,7 @@ def open_source(
         start = handle.read(4096).lstrip()
     if start[:1] in (b"{", b"["):
         return PonyMailSource.from_document(
-            str(path), _json(http.read(str(path), max_bytes=MAX_JSON_BYTES), str(path))
+            str(path), _json(http.read(str(path), max_bytes=MAX_JSON_BYTES, deadline=deadline), str(path))
         )
     if start.startswith(b"From ") or not start:
         return MboxSource(path)
@@ -135,20 +201,22 @@ def ponymail_thread_url(api: str, message_id: str) -> str:
     return f"{api.rstrip('/')}/thread.lua?id={urllib.parse.quote(message_id, safe='')}"
 
 
-def _open_url(location: str, *, progress: Progress | None, scratch: Path | None) -> ThreadSource:
+def _open_url(
+    location: str, *, progress: Progress | None, scratch: Path | None, fetch: Fetch
+) -> ThreadSource:
     parts = urllib.parse.urlsplit(location)
     query = urllib.parse.parse_qs(parts.query)
     if parts.path.endswith("/thread.lua") and query.get("id"):
         api = location.split("/thread.lua", 1)[0]
-        return PonyMailSource.fetch(api, query["id"][0], progress=progress)
+        return PonyMailSource.fetch(api, query["id"][0], progress=progress, fetch=fetch)
     web = re.match(r"^(?P<base>.*?)/thread(?:\.html)?/(?P<id>[^/?#]+)$", parts.path)
     if web:
         api = urllib.parse.urlunsplit((parts.scheme, parts.netloc, web.group("base") + "/api", "", ""))
-        return PonyMailSource.fetch(api, urllib.parse.unquote(web.group("id")), progress=progress)
-    if parts.path.endswith(".json") or parts.path.endswith("/email.lua"):
-        return PonyMailSource.from_document(
-            location, _json(http.read(location, max_bytes=MAX_JSON_BYTES), location)
+        return PonyMailSource.fetch(
+            api, urllib.parse.unquote(web.group("id")), progress=progress, fetch=fetch
         )
+    if parts.path.endswith(".json") or parts.path.endswith("/email.lua"):
+        return PonyMailSource.from_document(location, _json(fetch.read(location), location))
     # anything else: an mbox (api/mbox.lua?list=...&date=YYYY-MM, or a file on a web server)
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
@@ -156,7 +224,7 @@ def _open_url(location: str, *, progress: Progress | None, scratch: Path | None)
     os.close(handle)
     target = Path(name)
     try:
-        http.download(location, target, max_bytes=MAX_MBOX_DOWNLOAD, progress=progress)
+        fetch.download(location, target, MAX_MBOX_DOWNLOAD, progress)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -304,6 +372,10 @@ class EmlFolderSource(_FileSource):
 # --- PonyMail (lists.apache.org) -----------------------------------------------------------------
 
 
+_UNREADABLE = "_unreadable"  # why a message's text could not be had (set by fetch)
+_GONE = (404, 410)  # email.lua's answer for a message deleted, or hidden from this reader
+
+
 class PonyMailSource(ThreadSource):
     """A thread from PonyMail's API (thread.lua, then email.lua per message) or its saved JSON.
 
@@ -322,9 +394,15 @@ class PonyMailSource(ThreadSource):
         self._bodies: dict[str, str] = {}
 
     @classmethod
-    def fetch(cls, api: str, thread: str, *, progress: Progress | None = None) -> PonyMailSource:
+    def fetch(
+        cls, api: str, thread: str, *, progress: Progress | None = None, fetch: Fetch | None = None
+    ) -> PonyMailSource:
+        """The thread from thread.lua, each message's body from email.lua, all within one Fetch's
+        deadline and size budget. A message email.lua no longer gives (404, 410) is kept with what
+        thread.lua said of it, marked unreadable; any other failure fails the fetch."""
         url = f"{api.rstrip('/')}/thread.lua?id={urllib.parse.quote(thread, safe='')}"
-        document = _json(http.read(url, max_bytes=MAX_JSON_BYTES), url)
+        fetch = fetch or Fetch(url)
+        document = _json(fetch.read(url), url)
         source = cls.from_document(url, document, api=api)
         missing = [doc for doc in source._docs if not isinstance(doc.get("body"), str)]
         if len(missing) > MAX_THREAD_MESSAGES:
@@ -333,17 +411,30 @@ class PonyMailSource(ThreadSource):
                 "check the thread id; or download the list's mbox and give it with --thread",
             )
         with (progress or NoProgress()).task("read the thread's messages", len(missing)) as task:
-            for doc in missing:
+            for number, doc in enumerate(missing):
+                fetch.progress = f"after {number} of {len(missing)} messages"
                 mid = _field(doc, "mid", "id", "message-id")
                 if not mid:
+                    doc[_UNREADABLE] = "the archive's thread gives no id to ask for it by"
                     continue
                 email_url = f"{api.rstrip('/')}/email.lua?id={urllib.parse.quote(mid, safe='')}"
-                full = _json(http.read(email_url, max_bytes=MAX_JSON_BYTES), email_url)
+                try:
+                    full = _json(fetch.read(email_url), email_url)
+                except http.Refusal as error:
+                    if error.status not in _GONE:
+                        raise
+                    doc[_UNREADABLE] = (
+                        f"the archive answered {error.status} {one_line(error.reason, 80)} for it "
+                        "(deleted, or hidden from this reader)"
+                    )
+                    full = None
                 if isinstance(full, dict):
                     parent = doc.get("_parent")
-                    doc.update(full)
+                    doc.update({k: v for k, v in full.items() if k != _UNREADABLE})
                     if parent:
                         doc["_parent"] = parent
+                if _UNREADABLE not in doc and not isinstance(doc.get("body"), str):
+                    doc[_UNREADABLE] = "the archive's answer for it holds no text"
                 task.advance(1)
         return source
 
@@ -365,7 +456,7 @@ class PonyMailSource(ThreadSource):
                     continue
                 key = _field(doc, "mid", "id", "message-id") or f"#{len(docs)}"
                 entry = docs.setdefault(key, {})
-                entry.update({k: v for k, v in doc.items() if k != "children"})
+                entry.update({k: v for k, v in doc.items() if k not in ("children", _UNREADABLE)})
                 if parent and "_parent" not in entry:
                     entry["_parent"] = parent
                 children = doc.get("children")
@@ -397,6 +488,8 @@ class PonyMailSource(ThreadSource):
     def heads(self) -> Iterator[Head]:
         for position, doc in enumerate(self._docs):
             message_id = normalize_id(_field(doc, "message-id"))
+            if message_id == "<>" and _UNREADABLE in doc:  # never dropped unseen: it may be a vote
+                message_id = normalize_id(f"unreadable-{_field(doc, 'mid', 'id') or position}@asf-release")
             if message_id == "<>":
                 continue
             parents = message_ids(_field(doc, "in-reply-to", "irt"))
@@ -421,6 +514,11 @@ class PonyMailSource(ThreadSource):
         assert isinstance(head.key, int)
         body = self._docs[head.key].get("body")
         return body[:MAX_MESSAGE_BYTES] if isinstance(body, str) else ""
+
+    def body(self, head: Head) -> Body:
+        assert isinstance(head.key, int)
+        why = self._docs[head.key].get(_UNREADABLE)
+        return Body("", unreadable=why) if isinstance(why, str) else Body(self.text(head))
 
 
 def _field(doc: dict[str, Any], *names: str) -> str:

@@ -279,3 +279,5 @@ def show_tally(counted: VoteCount) -> None:
     output.console.print(f"verdict: {output.styled(tally.verdict.value)}")
     for missing in tally.missing:
         output.console.print(f"  [yellow]{output.glyph('bullet')}[/] {escape(missing)}")
+    for warning in tally.warnings:
+        output.console.print(f"[yellow]warning:[/] {escape(warning)}")

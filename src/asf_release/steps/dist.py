@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from asf_release.adapters.svn import Entry, join
 from asf_release.checks import checksums
 from asf_release.context import Context
-from asf_release.errors import ReleaseError
 from asf_release.version import Version
 
 MAX_CHECKSUM_BYTES = 64 << 10
@@ -67,14 +66,6 @@ def published(ctx: Context, version: Version, rc: int) -> bool:
         return False
     expected = recorded_sha512(ctx, version, rc)
     return expected is None or released_sha512(ctx, version) == expected
-
-
-def published_quietly(ctx: Context, version: Version, rc: int) -> bool:
-    """published(), False when dist cannot be read (status and plans must not fail on it)."""
-    try:
-        return published(ctx, version, rc)
-    except ReleaseError:
-        return False
 
 
 def releases(ctx: Context) -> list[Release]:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from asf_release.adapters import http, lists
 from asf_release.adapters import mail as mail_adapter
 from asf_release.context import Context
-from asf_release.errors import ConfigError, Refused, ReleaseError
+from asf_release.errors import ConfigError, ExternalError, Refused, ReleaseError, UsageError
 from asf_release.ledger import EventKind
 from asf_release.mailtext import Head, Sender
 from asf_release.steps.base import Action, Check, State, Step
@@ -216,7 +216,17 @@ def deliver(
             sender=Sender.parse(from_address).email,
         )
     if state.attempt_open:
-        found = find(message_id)
+        try:
+            found = find(message_id)
+        except ExternalError as error:
+            if not resend:
+                raise ExternalError(
+                    f"an earlier run handed this message ({message_id}) to the mail server and stopped before "
+                    f"knowing whether it was accepted, and the thread could not be read to look: {error.message}",
+                    "try again later; or look for it in the list archive yourself and, if it is not there, "
+                    "run the same command with --resend",
+                ) from None
+            found = None  # --resend: the person looked, and sends again
         if found is not None:
             when = step.adopt(ctx, found, ours=True)
             return Delivery(
@@ -282,11 +292,17 @@ def local_thread(ctx: Context, explicit: str | None = None) -> str | None:
 
 
 def find_in(location: str | None, message_id: str) -> Head | None:
-    """The message with this id in the thread, or None (also when the thread cannot be read)."""
+    """The message with this id in the thread, or None when the thread does not hold it (the
+    archive knows no such thread: 404; a local file that is no thread). An archive that cannot
+    be read raises ExternalError: an outside failure is never "not there"."""
     if not location:
         return None
     try:
         with lists.open_source(location) as source:
             return lists.contains(source, message_id)
-    except ReleaseError:
+    except http.Refusal as error:
+        if error.status in (404, 410):
+            return None
+        raise
+    except UsageError:
         return None

@@ -28,6 +28,9 @@ class StepSpec:
     kinds: frozenset[ReleaseKind] = BOTH
     requires: tuple[str, ...] = ()
     factory: StepFactory | None = None
+    # what the step itself waits for once the steps it requires are done (None: nothing); the
+    # step's own command refuses on the very same condition, so status and the command agree
+    waits_for: Callable[[Context, Version, int], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class ReleaseStatus:
 
 def _registry() -> list[StepSpec]:
     """The process. Factories are imported here so the step modules stay independent."""
+    from asf_release.steps import voted
     from asf_release.steps.announce import AnnounceStep
     from asf_release.steps.branch import BranchStep
     from asf_release.steps.cherry_pick import CherryPickStep
@@ -171,6 +175,7 @@ def _registry() -> list[StepSpec]:
             "svn mv the RC directory from dist/dev to dist/release",
             requires=("result",),
             factory=PublishStep,
+            waits_for=voted.waits_for,  # the vote passed and its [RESULT] was sent
         ),
         StepSpec(
             "promote",
@@ -178,6 +183,7 @@ def _registry() -> list[StepSpec]:
             "copy the voted image index, by digest, to the project's repository",
             requires=("result",),
             factory=PromoteStep,
+            waits_for=voted.waits_for,  # the vote passed and its [RESULT] was sent
         ),
         StepSpec(
             "website",
@@ -251,6 +257,15 @@ def _step_status(
     missing = [name for name in spec.requires if name not in done]
     if missing:
         return StepStatus(spec.name, spec.title, State.BLOCKED, f"waits for: {', '.join(missing)}", command)
+    if spec.waits_for is not None:
+        try:
+            waiting = spec.waits_for(ctx, version, rc)
+        except ReleaseError as error:
+            return StepStatus(
+                spec.name, spec.title, State.UNKNOWN, f"could not look: {error.message}", command
+            )
+        if waiting:
+            return StepStatus(spec.name, spec.title, State.BLOCKED, f"waits for: {waiting}", command)
     if record.state is StepState.INTENDED:
         return StepStatus(
             spec.name,

@@ -21,6 +21,7 @@ from asf_release.errors import Failed, Refused
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.steps.candidate import chosen_rc
 from asf_release.steps.images import has_images, no_image_said
+from asf_release.steps.voted import vote_outcome
 from asf_release.version import Version
 
 LATEST = "latest"
@@ -42,18 +43,16 @@ class PromoteStep(Step):
 
     # --- what was voted -----------------------------------------------------------------------
     def passed(self, ctx: Context, rc: int) -> str:
-        """How the ledger shows the vote passed; refuses (exit 1) when it does not."""
-        history = ctx.ledger.history(self.release)
-        result = history.facts("result", rc)
-        if result.get("sent"):
-            return "the [RESULT] was sent"
-        if history.facts("tally", rc).get("verdict") == "passed":
-            return "the tally says the vote passed"
-        raise Failed(
-            f"the vote on {self.version}-rc{rc} has not passed (no passing tally or [RESULT] in the ledger): "
-            "only voted images are promoted",
-            f"count the votes: asf-release tally {self.version} --rc {rc}",
-        )
+        """How the vote passed and its [RESULT] was sent (steps/voted.py, as for publish and
+        status); refuses (exit 1) otherwise."""
+        passed, why = vote_outcome(ctx, self.version, rc)
+        if not passed:
+            raise Failed(
+                f"{self.version}-rc{rc} cannot be promoted: {why}; only voted images are promoted",
+                f"follow the vote with asf-release tally {self.version} --rc {rc}; once it passed, send the "
+                f"result: asf-release result {self.version} --rc {rc} --send",
+            )
+        return why
 
     def voted(self, ctx: Context, rc: int) -> Reference:
         history = ctx.ledger.history(self.release)

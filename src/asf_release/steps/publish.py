@@ -1,7 +1,8 @@
 """publish: the voted candidate becomes the release, in one Subversion commit, then the final tag.
 
-Refuses unless the vote passed (the recorded tally or [RESULT]) and dist/dev holds exactly the
-files voted on, byte for byte (SHA-512 against the ledger). One svnmucc commit moves the
+Refuses unless the vote passed and its [RESULT] was sent (steps/voted.py, which status reads too),
+and dist/dev holds exactly the files voted on, byte for byte (SHA-512 against the ledger). One
+svnmucc commit moves the
 candidate's directory from dist/dev to dist/release and removes the releases of the same line that
 this one supersedes; it is based on the revision that was checked, so a file changed in between
 makes the commit fail rather than publish what nobody voted on. Then the final tag goes on the
@@ -17,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 from asf_release import crashpoints
-from asf_release import profile as profile_module
 from asf_release.adapters.svn import join, mucc_argv
 from asf_release.context import Context
 from asf_release.errors import Failed, Refused, ReleaseError
@@ -26,6 +26,7 @@ from asf_release.steps import candidate as candidate_module
 from asf_release.steps import dist
 from asf_release.steps.base import Action, Check, Outcome, Plan, State, Step
 from asf_release.steps.package import checksum_line, file_digests
+from asf_release.steps.voted import vote_outcome
 from asf_release.version import Version
 
 
@@ -255,44 +256,6 @@ class PublishStep(Step):
         if local is None or pushed is None:
             return Check(State.PENDING, f"in {url}; {tag} is not made and pushed yet")
         return Check(State.DONE, f"{url}, {tag} pushed")
-
-
-def vote_outcome(ctx: Context, version: Version, rc: int) -> tuple[bool, str]:
-    """Whether the vote on this candidate passed, from the recorded [RESULT] or tally, and why."""
-    history = ctx.ledger.history(str(version))
-    result, tally = history.facts("result", rc), history.facts("tally", rc)
-    if result.get("verdict") == "passed":
-        return True, "the vote passed (the [RESULT] recorded it)"
-    if result.get("forced") and _approved(ctx, result.get("binding")):
-        return True, f"the release manager declared the result: {result['forced']}"
-    if tally.get("verdict") == "passed":
-        return True, "the vote passed (the last tally counted it)"
-    if result.get("sent") and "verdict" not in result:  # a [RESULT] found in the thread: count it
-        from asf_release.steps.tally import TallyStep
-
-        try:
-            counted = TallyStep(version, rc).count(ctx)
-        except ReleaseError as error:
-            return (
-                False,
-                f"the [RESULT] is in the thread but the votes could not be counted ({error.message})",
-            )
-        if counted.tally.verdict.value == "passed":
-            return True, "the vote passed (counted again from the thread)"
-        return False, f"the vote has not passed: {counted.summary()}"
-    verdict = result.get("verdict") or tally.get("verdict")
-    if verdict:
-        return False, f"the vote has not passed (last count: {verdict})"
-    return False, "no tally or [RESULT] says the vote passed"
-
-
-def _approved(ctx: Context, binding: object) -> bool:
-    if not isinstance(binding, dict):
-        return False
-    plus, minus = int(binding.get("+1", 0)), int(binding.get("-1", 0))
-    vote = ctx.profile.vote
-    veto = profile_module.vote_rules()[vote.rule]
-    return plus >= vote.min_binding_approvals and (minus == 0 if veto else plus > minus)
 
 
 def _differs(

@@ -114,8 +114,9 @@ class StageStep(Step):
 
     # --- plan / run / done ----------------------------------------------------------------------
     def published(self, ctx: Context) -> bool:
-        """The candidate is the release now (moved to dist/release): never stage it again."""
-        return dist.published_quietly(ctx, self.version, self.rc_number)
+        """The candidate is the release now (moved to dist/release): never stage it again. A
+        dist/release that cannot be read raises: it is never taken for "not published"."""
+        return dist.published(ctx, self.version, self.rc_number)
 
     def plan(self, ctx: Context) -> Plan:
         if self.published(ctx):

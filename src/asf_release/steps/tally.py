@@ -51,7 +51,8 @@ class VoteCount:
             f"binding +1 {binding['+1']}, 0 {binding['0']}, -1 {binding['-1']}; "
             f"non-binding +1 {other['+1']}, 0 {other['0']}, -1 {other['-1']}"
         )
-        return f"{self.tally.verdict.value} ({counts})"
+        unread = f"; {len(self.tally.unread)} message(s) could not be read" if self.tally.unread else ""
+        return f"{self.tally.verdict.value} ({counts}{unread})"
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -74,13 +75,22 @@ def subjects(profile: Profile, version: Version) -> tuple[Any, Any]:
     )
 
 
-def load_roster(profile: Profile, location: str, *, svn: Svn | None = None) -> Roster:
+def load_roster(
+    profile: Profile, location: str, *, svn: Svn | None = None, deadline: http.Deadline | None = None
+) -> Roster:
+    """The PMC roster at location (committee-info.json or a TOML roster, and the committee-info it
+    names), both reads within one deadline (http.READ_SECONDS when not given)."""
     committee = profile.fmt("vote.committee")
-    found = roster_module.parse(http.read(location, max_bytes=MAX_ROSTER_BYTES, svn=svn), committee, location)
+    deadline = deadline or http.Deadline(http.READ_SECONDS)
+    found = roster_module.parse(
+        http.read(location, max_bytes=MAX_ROSTER_BYTES, svn=svn, deadline=deadline), committee, location
+    )
     if found.committee_info:
         base_location = _beside(found.committee_info, location)
         base = roster_module.parse(
-            http.read(base_location, max_bytes=MAX_ROSTER_BYTES, svn=svn), committee, base_location
+            http.read(base_location, max_bytes=MAX_ROSTER_BYTES, svn=svn, deadline=deadline),
+            committee,
+            base_location,
         )
         found = found.merged(base)
     return found
@@ -115,7 +125,8 @@ def count_votes(
     vote_id: the VOTE's Message-ID (the ledger's, or --vote-message-id); owner: the address the
     VOTE was sent from, when known; exclude: Message-IDs of other candidates' VOTEs."""
     people = load_roster(profile, roster, svn=svn)
-    with lists.open_source(thread, progress=progress) as source:
+    deadline = http.Deadline(profile.vote.max_thread_seconds, setting=lists.THREAD_SETTING)
+    with lists.open_source(thread, progress=progress, deadline=deadline) as source:
         selection = _select(profile, version, rc, source, vote_id, owner, exclude, people)
         if selection is None:
             expected = profile.fmt("mail.vote_subject", **version.placeholders(), rc=rc or "N")
@@ -126,16 +137,23 @@ def count_votes(
                 "without the RC number, the RC then named in its body); or name it with --vote-message-id",
             )
         ballots = []
+        unread: list[tuple[Head, str]] = []
         for head in selection.replies:
             body = source.body(head)
+            if body.unreadable:
+                unread.append((head, body.unreadable))
+                continue
             reading = votes.read_ballot(body.text)
             if body.notes:
                 reading = dc_replace(reading, notes=(*body.notes, *reading.notes))
             ballots.append(votes.Ballot(head, reading))
         thread_id = source.thread_id
+        root_unreadable = source.body(selection.root).unreadable
     root = selection.root
     found_rc = rc if rc is not None else selection.rc
     notes = _selection_notes(selection, vote_id)
+    if root_unreadable:
+        notes.append(f"the [VOTE] message itself could not be read: {root_unreadable}")
     start = root.date or vote_start
     if start is None:
         raise UsageError(
@@ -161,6 +179,7 @@ def count_votes(
         closed_at=selection.result.date if selection.result else None,
         notes=notes,
         skipped=skipped,
+        unread=unread,
     )
     link = profile.fmt(
         "mail.thread_url", thread_id=thread_id or urllib.parse.quote(root.message_id, safe="@")

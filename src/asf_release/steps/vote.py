@@ -15,6 +15,7 @@ from typing import Any
 from asf_release import templates
 from asf_release.adapters import mail as mail_adapter
 from asf_release.context import Context
+from asf_release.errors import ExternalError
 from asf_release.mailtext import Head
 from asf_release.steps import candidate as candidate_module
 from asf_release.steps import mailing
@@ -99,8 +100,11 @@ class VoteStep(mailing.MessageStep):
         if state.sent_at is not None and state.message_id:
             detail = f"sent {_when(state.sent_at)}, Message-ID {state.message_id}"
             local = mailing.local_thread(ctx)
-            if local and mailing.find_in(local, state.message_id) is None:
-                detail += "; not in the thread yet"
+            try:
+                if local and mailing.find_in(local, state.message_id) is None:
+                    detail += "; not in the thread yet"
+            except ExternalError as error:
+                detail += f"; the thread could not be read ({error.message})"
             return Check(State.DONE, detail)
         if state.attempt_open:
             return self.unsent(ctx, state, "")  # the ledger does not know: the next run looks

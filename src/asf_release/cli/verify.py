@@ -168,7 +168,7 @@ def _current_candidate(ctx: Context, rc: int | None, *, quiet: bool) -> tuple[st
     number = chosen_rc(ctx, version, rc)
     history = ctx.ledger.history(str(version))
     published = history.facts("publish", number).get("url")
-    if not published and history.facts("stage", number) and dist.published_quietly(ctx, version, number):
+    if not published and history.facts("stage", number) and dist.published(ctx, version, number):
         published = dist.release_url(ctx, version)  # moved to dist/release by hand
     staged = history.facts("stage", number).get("url")
     packaged = history.facts("package", number).get("out")

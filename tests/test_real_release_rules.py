@@ -241,21 +241,6 @@ def test_a_license_text_on_top_of_code_is_a_license_header(tmp_path: Path) -> No
     assert levels(report, "headers") == {}
 
 
-def test_a_ratignore_is_a_rat_exclude_file(tmp_path: Path) -> None:
-    """Apache Libcloud v3.8.0 keeps its RAT excludes in .ratignore (libcloud/test/*/fixtures/...)."""
-    report = run(
-        tmp_path,
-        {
-            CONFIG: None,
-            ".ratignore": b".ratignore\nlibcloud/test/compute/fixtures/\n",
-            "libcloud/test/compute/fixtures/node.xml": b"<node/>\n",
-            "libcloud/compute/base.py": b"x = 1\n",
-        },
-    )
-    assert levels(report, "headers") == {"libcloud/compute/base.py": "warn"}
-    assert ".ratignore (RAT)" in result(report, "headers").summary
-
-
 ROOT_POM = header("  ", "<!--\n", "-->\n").encode() + (
     b"<project><modules><module>maven-core</module></modules><build><plugins><plugin>"
     b"<artifactId>apache-rat-plugin</artifactId><configuration><excludes><exclude>**/src/test/**</exclude>"
@@ -351,3 +336,22 @@ def test_license_pointers_that_are_only_out_of_date_warn(tmp_path: Path) -> None
         "python/setuputils/PYZMQ_LICENSE.BSD": "warn",
         "src/getopt/GETOPT_LICENSE.txt": "fail",
     }
+
+
+def test_a_public_domain_dedication_across_lines_is_a_grant(tmp_path: Path) -> None:
+    """Apache DataSketches C++ 5.2.0's common/include/MurmurHash3.h: "MurmurHash3 was written by
+    Austin Appleby, and is placed in the public // domain. The author hereby disclaims copyright to
+    this source code." (the phrase broken by a comment marker): a license statement, not a file
+    without one."""
+    head = (
+        b"// MurmurHash3 was written by Austin Appleby, and is placed in the public\n"
+        b"// domain. The author hereby disclaims copyright to this source code.\n#pragma once\n"
+    )
+    found = recognize.grant(head)
+    assert found is not None and found.expression == "LicenseRef-Public-Domain"
+    report = run(
+        tmp_path, {CONFIG: None, "common/include/MurmurHash3.h": head, "common/include/x.h": b"int x;\n"}
+    )
+    assert levels(report, "headers") == {"common/include": "warn", "common/include/MurmurHash3.h": "note"}
+    (remark,) = [f for f in result(report, "headers").findings if f.path == "common/include"]
+    assert remark.message.startswith("1 source file(s) without a license header: x.h")

@@ -28,7 +28,7 @@ HEAD = 4096  # bytes of a file read for its grant: where notices stand
 # holds one of _RARE (the MIT, ISC, zlib and BSD texts; public domain). The ASF header mentions
 # "licen" a known number of times: a head carrying it may grant more only when it says "licen"
 # more often than that.
-_RARE = (b"granted", b"redistribution", b"public domain", b"spdx")
+_RARE = (b"granted", b"redistribution", b"public domain", b"spdx", b"disclaims copyright")
 ASF_HEADER_LICEN = 12  # "licen" in the ASF header (its template and data/asf-header.txt)
 
 
@@ -214,6 +214,8 @@ _GRANTS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "LicenseRef-Public-Domain",
     ),
+    # SQLite's and MurmurHash's words (datasketches-cpp 5.2.0's common/include/MurmurHash3.h)
+    (re.compile(r"the author (?:hereby )?disclaims copyright to this source code"), "LicenseRef-Public-Domain"),
     (re.compile(r"the software shall be used for good, not evil"), "JSON"),
     (re.compile(r"(?:licensed|released|made available) under the server side public license"), "SSPL-1.0"),
     (re.compile(r"(?:licensed|released|made available) under the business source license"), "BUSL-1.1"),

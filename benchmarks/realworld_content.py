@@ -1,9 +1,10 @@
 """The content checks (archive, license, notice, headers, binaries) on real Apache releases, with
 findings by level and the time each release takes.
 
-- Release tags of Apache repositories, as an RC made the x.py way (`git archive --format=tar.gz
-  --prefix=TOP/` of the tag), from the bare mirrors under /work/.mirror (or --mirrors DIR); a
-  repository that is not there is said to be missing, never passed.
+- Release tags of Apache repositories (the candidates of benchmarks/realworld.toml), as an RC
+  made the x.py way (`git archive --format=tar.gz --prefix=TOP/` of the tag), from the bare
+  mirrors under /work/.mirror (or --mirrors DIR); a repository that is not there is said to be
+  missing, never passed.
 - Upstream source releases from Debian's source archive (`apt-get source --download-only PKG`
   gives PKG_VER.orig.tar.*, the upstream artifact byte for byte), from --debian DIR: unpacked with
   tar and packed again as tar.gz under the upstream top directory, so the checks judge the same
@@ -37,6 +38,7 @@ from asf_release import profile as profile_module
 from asf_release.adapters.gpg import Gpg, stop_agent
 from asf_release.context import Context
 from asf_release.verify import VerifyRequest, verify
+from benchmarks.realworld import candidates
 
 CHECKS = ("archive", "license", "notice", "headers", "binaries")
 MIRRORS = Path("/work/.mirror")
@@ -54,39 +56,23 @@ class Tagged:
     absent: tuple[str, ...] = ()
 
 
+# the candidates of benchmarks/realworld.toml, shared with benchmarks.realworld
 TAGGED = [
-    Tagged("apache+kvrocks", "v2.10.1", "Apache Kvrocks", "kvrocks", "2.10.1", "license-eye"),
-    Tagged(
-        "apache+skywalking-eyes",
-        "v0.8.0",
-        "Apache SkyWalking Eyes",
-        "skywalking-eyes",
-        "0.8.0",
-        "license-eye",
-    ),
-    Tagged("apache+skywalking-go", "v0.6.0", "Apache SkyWalking Go", "skywalking-go", "0.6.0", "license-eye"),
-    Tagged("apache+dubbo-go", "v3.3.2", "Apache Dubbo-go", "dubbo-go", "3.3.2", "license-eye"),
-    Tagged(
-        "apache+curator", "apache-curator-5.9.0", "Apache Curator", "curator", "5.9.0", "hawkeye, RAT (pom)"
-    ),
-    Tagged(
-        "apache+opendal-reqsign", "v0.20.5", "Apache OpenDAL Reqsign", "opendal-reqsign", "0.20.5", "hawkeye"
-    ),
-    Tagged(
-        "apache+cloudstack-go",
-        "v2.19.1",
-        "Apache CloudStack Go",
-        "cloudstack-go",
-        "2.19.1",
-        "RAT (.rat-excludes)",
-        absent=("generate/listApis.json",),
-    ),
+    Tagged(c.repository.replace("/", "+"), c.tag, c.product, c.name, c.version, c.rule, c.absent)
+    for c in candidates()
 ]
 # Debian source package -> the product its upstream NOTICE names
 DEBIAN_PRODUCTS = {
     "subversion": "Apache Subversion",
     "zookeeper": "Apache ZooKeeper",
     "apr": "Apache Portable Runtime",
+    "apache-opennlp": "Apache OpenNLP",
+    "avro-c": "Apache Avro",
+    "libapache-mod-jk": "Apache Tomcat Connectors",
+    "libapache2-mod-perl2": "Apache mod_perl",
+    "qpid-proton-j": "Apache Qpid Proton-J",
+    "serf": "Apache Serf",
+    "thrift": "Apache Thrift",
 }
 
 

@@ -355,3 +355,38 @@ def test_a_public_domain_dedication_across_lines_is_a_grant(tmp_path: Path) -> N
     assert levels(report, "headers") == {"common/include": "warn", "common/include/MurmurHash3.h": "note"}
     (remark,) = [f for f in result(report, "headers").findings if f.path == "common/include"]
     assert remark.message.startswith("1 source file(s) without a license header: x.h")
+
+
+def test_a_file_of_excludes_the_pom_names(tmp_path: Path) -> None:
+    """Apache OpenNLP 2.5.3's pom.xml names `<excludesFile>rat-excludes</excludesFile>` (inside
+    `<excludes>`); its rat-excludes lists, under an XML comment, test data of its modules such as
+    src/test/resources/data/ppa/bitstrings."""
+    pom = header("  ", "<!--\n", "-->\n").encode() + (
+        b"<project><modules><module>opennlp-tools</module></modules><build><plugins><plugin>"
+        b"<artifactId>apache-rat-plugin</artifactId><configuration><excludes>"
+        b"<excludesFile>rat-excludes</excludesFile></excludes></configuration></plugin></plugins></build></project>"
+    )
+    excludes = header("   ", "<!--\n", "-->\n").encode() + b"\nsrc/test/resources/data/ppa/bitstrings\n"
+    report = run(
+        tmp_path,
+        {
+            CONFIG: None,
+            "pom.xml": pom,
+            "rat-excludes": excludes,
+            "opennlp-tools/pom.xml": header("  ", "<!--\n", "-->\n").encode() + b"<project/>",
+            "opennlp-tools/src/test/resources/data/ppa/bitstrings": b"0101\n",
+            "opennlp-tools/src/test/resources/data/ppa/devset": b"x y\n",
+        },
+    )
+    assert levels(report, "headers") == {"opennlp-tools/src/test/resources/data/ppa/devset": "warn"}
+    assert projectrules.exclude_file_lines(excludes) == ["src/test/resources/data/ppa/bitstrings"]
+
+
+@given(st.binary(max_size=400))
+@BOUNDED
+def test_exclude_files_and_pom_names_take_any_bytes(text: bytes) -> None:
+    assert all("\n" not in line for line in projectrules.exclude_file_lines(text))
+    projectrules.rat_plugin_exclude_files(text)
+    projectrules.rat_from_poms(
+        {"pom.xml": text}, None, projectrules.Exclusions("RAT"), {"rat-excludes": text}
+    )

@@ -215,7 +215,7 @@ def _rat_or_hawkeye(scan: ArchiveScan) -> Scheme | None:
         if path.rsplit("/", 1)[-1] in projectrules.RAT_EXCLUDE_FILES:
             projectrules.rat_exclude_file(texts[path], path, rat)
     poms = {path: text for path, text in texts.items() if path.rsplit("/", 1)[-1] == "pom.xml"}
-    projectrules.rat_from_poms(poms, gitignore, rat)
+    projectrules.rat_from_poms(poms, gitignore, rat, texts)
     rat.decisive = False
     return _exclusions_scheme(rat) if rat.sources else None
 

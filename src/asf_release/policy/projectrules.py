@@ -376,14 +376,50 @@ def rat_plugin_excludes(text: bytes) -> tuple[bool, list[str], str]:
     return found, excludes, ""
 
 
+def rat_plugin_exclude_files(text: bytes) -> list[str]:
+    """The files of excludes a pom's apache-rat-plugin names (`excludesFile`, `inputExcludesFile`),
+    wherever they stand in its configuration: Apache OpenNLP 2.5.3 writes
+    `<excludes><excludesFile>rat-excludes</excludesFile></excludes>`."""
+    root = _pom(text)
+    if isinstance(root, str):
+        return []
+    named = []
+    for plugin in root.iter():
+        artifact = next((c.text or "" for c in plugin if _local(c.tag) == "artifactId"), "")
+        if _local(plugin.tag) == "plugin" and artifact.strip() == "apache-rat-plugin":
+            named += [
+                e.text.strip()
+                for e in plugin.iter()
+                if _local(e.tag) in ("excludesFile", "inputExcludesFile") and e.text and e.text.strip()
+            ]
+    return named
+
+
+def exclude_file_lines(text: bytes) -> list[str]:
+    """The patterns of a file of excludes: one a line, comments (`#`, an XML comment) skipped."""
+    lines = []
+    in_comment = False
+    for line in text.decode("utf-8", errors="replace").splitlines()[:10_000]:
+        stripped = line.strip()
+        if in_comment or stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            continue
+        if stripped and not stripped.startswith("#"):
+            lines.append(stripped)
+    return lines
+
+
 @cache
 def _hawkeye_data() -> dict[str, Any]:
     raw = (resources.files("asf_release") / "policy" / "hawkeye.toml").read_text()
     return tomllib.loads(raw)
 
 
-def rat_from_poms(poms: dict[str, bytes], gitignore: bytes | None, into: Exclusions) -> bool:
-    """RAT's Maven plugin as the build's poms configure it; False when none does."""
+def rat_from_poms(
+    poms: dict[str, bytes], gitignore: bytes | None, into: Exclusions, texts: dict[str, bytes] | None = None
+) -> bool:
+    """RAT's Maven plugin as the build's poms configure it; False when none does. `texts` holds
+    the files of excludes the poms may name (relative to the pom's directory, or to the root)."""
     patterns: list[str] = []
     configured = False
     poms = {path: poms[path] for path in build_poms(poms)}
@@ -395,6 +431,11 @@ def rat_from_poms(poms: dict[str, bytes], gitignore: bytes | None, into: Exclusi
             configured = True
             into.sources.append(f"{path} (apache-rat-plugin)")
             patterns += excludes
+            base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+            for named in rat_plugin_exclude_files(text):
+                held = (texts or {}).get(posixpath.normpath(base + named)) or (texts or {}).get(named)
+                if held is not None:
+                    patterns += exclude_file_lines(held)
     if not configured:
         return False
     bases = {path.rsplit("/", 1)[0] if "/" in path else "" for path in poms}

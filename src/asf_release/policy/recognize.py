@@ -215,7 +215,10 @@ _GRANTS: tuple[tuple[re.Pattern[str], str], ...] = (
         "LicenseRef-Public-Domain",
     ),
     # SQLite's and MurmurHash's words (datasketches-cpp 5.2.0's common/include/MurmurHash3.h)
-    (re.compile(r"the author (?:hereby )?disclaims copyright to this source code"), "LicenseRef-Public-Domain"),
+    (
+        re.compile(r"the author (?:hereby )?disclaims copyright to this source code"),
+        "LicenseRef-Public-Domain",
+    ),
     (re.compile(r"the software shall be used for good, not evil"), "JSON"),
     (re.compile(r"(?:licensed|released|made available) under the server side public license"), "SSPL-1.0"),
     (re.compile(r"(?:licensed|released|made available) under the business source license"), "BUSL-1.1"),

@@ -31,7 +31,14 @@ MAX_SIDECAR = 1 << 20
 # rules in (license-eye, RAT, hawkeye), at the root or at any depth
 ROOT_TEXTS = tuple(f"{name}{ext}" for name in ("LICENSE", "NOTICE") for ext in ("", ".txt", ".md"))
 RULE_FILES = ("licenserc.toml", ".gitignore")
-RULE_NAMES = (".licenserc.yaml", ".licenserc.yml", "pom.xml", ".gitignore", *projectrules.RAT_EXCLUDE_FILES)
+RULE_NAMES = (
+    ".licenserc.yaml",
+    ".licenserc.yml",
+    "pom.xml",
+    ".gitignore",
+    "rat-excludes",  # a file of excludes a pom names (Apache OpenNLP)
+    *projectrules.RAT_EXCLUDE_FILES,
+)
 # CI workflows, read for the versions of the header tools they run (policy/toolpins.py)
 RULE_DIRECTORIES = (".github/workflows/",)
 

@@ -310,11 +310,11 @@ def main() -> None:
                 (outcomes.append(result) if isinstance(result, Outcome) else missing.append(result))
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    print(f"{'release':48} {'rule':22} {'fail':>4} {'warn':>4} {'note':>4} {'unnamed':>7} {'seconds':>7}")
+    print(f"{'release':48} {'rule':28} {'fail':>4} {'warn':>4} {'note':>4} {'unnamed':>7} {'seconds':>7}")
     for outcome in outcomes:
         counts = outcome.counts
         print(
-            f"{outcome.name:48} {outcome.rule:22} {counts['fail']:>4} {counts['warn']:>4} {counts['note']:>4} "
+            f"{outcome.name:48} {outcome.rule:28} {counts['fail']:>4} {counts['warn']:>4} {counts['note']:>4} "
             f"{outcome.unnamed:>7} {outcome.seconds:>7.2f}"
         )
         for line in outcome.failing:

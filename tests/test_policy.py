@@ -425,7 +425,8 @@ def test_rat_exclude_file_by_name_and_by_path() -> None:
     assert not rules.checks("NOTICE") and rules.checks("src/main.java")
 
 
-POM = b"""<project xmlns="http://maven.apache.org/POM/4.0.0"><build><plugins><plugin>
+POM = b"""<project xmlns="http://maven.apache.org/POM/4.0.0"><modules><module>module</module></modules>
+<build><plugins><plugin>
 <groupId>org.apache.rat</groupId><artifactId>apache-rat-plugin</artifactId>
 <configuration><excludes><exclude>**/*.conf</exclude><exclude>src/main/resources/data/</exclude></excludes>
 </configuration></plugin></plugins></build></project>"""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from asf_release.checks.common import capped, release_date, source_archive
-from asf_release.policy import licenses, licenseye, normalize, projectrules, recognize
+from asf_release.policy import licenses, licenseye, normalize, projectrules, recognize, toolpins
 from asf_release.policy.recognize import Grant
 from asf_release.verify import content
 from asf_release.verify.model import CheckResult, Finding, Level, fail, note, warn
@@ -93,9 +93,11 @@ def _license_eye(rc: OpenedRC, scan: ArchiveScan, when: Callable[[], date]) -> S
     located += sorted(
         path for path in scan.texts if "/" in path and licenseye.is_config_name(path) and path != root
     )
+    legacy = toolpins.license_eye_legacy(scan.texts)
     for path in located:
         base = path.rsplit("/", 1)[0] if path != root and "/" in path else ""
-        config = licenseye.parse(scan.texts[path], path, when, base)
+        more = licenseye.legacy_ignores(scan.texts.get(f"{base}/.gitignore" if base else ".gitignore"))
+        config = licenseye.parse(scan.texts[path], path, when, base, more if legacy else ())
         problems += [warn(path, problem) for problem in config.problems]
         if config.rules:
             configs.append(config)
@@ -126,7 +128,10 @@ def _license_eye(rc: OpenedRC, scan: ArchiveScan, when: Callable[[], date]) -> S
                 return True
         return False
 
-    return Scheme("license-eye", [c.source for c in configs], needs, leaves_out, problems)
+    sources = [c.source for c in configs]
+    if legacy:
+        sources[-1] += ", as license-eye before v0.5.0 reads it (the version the CI pins)"
+    return Scheme("license-eye", sources, needs, leaves_out, problems)
 
 
 def _rule_need(rule: licenseye.Rule, config: licenseye.Config) -> Need:
@@ -175,7 +180,7 @@ def _full_any_header(rat: bool) -> Callable[[Reading], bool]:
         head = reading.head[:HEADER_READ]
         if _APACHE_GRANT.search(head) or licenseye.asf_header_position(head) is not None:
             return True
-        if recognize.grant(head, HEADER_READ) is not None:
+        if recognize.carries_license(head, HEADER_READ):
             return True
         return rat and projectrules.is_generated(head)
 
@@ -198,15 +203,19 @@ def _rat_or_hawkeye(scan: ArchiveScan) -> Scheme | None:
     texts = scan.texts
     gitignore = texts.get(".gitignore")
     if projectrules.HAWKEYE_CONFIG in texts:
-        return _exclusions_scheme(
-            projectrules.hawkeye(texts[projectrules.HAWKEYE_CONFIG], projectrules.HAWKEYE_CONFIG, gitignore)
+        major = toolpins.hawkeye_major(texts)
+        rules = projectrules.hawkeye(
+            texts[projectrules.HAWKEYE_CONFIG], projectrules.HAWKEYE_CONFIG, gitignore, major
         )
+        if major is not None:
+            rules.sources[0] += f" as hawkeye v{major} reads it (the version the CI pins)"
+        return _exclusions_scheme(rules)
     rat = projectrules.Exclusions("RAT")
     for path in sorted(texts):
         if path.rsplit("/", 1)[-1] in projectrules.RAT_EXCLUDE_FILES:
             projectrules.rat_exclude_file(texts[path], path, rat)
     poms = {path: text for path, text in texts.items() if path.rsplit("/", 1)[-1] == "pom.xml"}
-    projectrules.rat_from_poms(poms, gitignore, rat)
+    projectrules.rat_from_poms(poms, gitignore, rat, texts)
     rat.decisive = False
     return _exclusions_scheme(rat) if rat.sources else None
 

@@ -116,11 +116,11 @@ def _missing_references(name: str, text: str, scan: ArchiveScan) -> list[Finding
         seen.add(path)
         if _exists(path.rstrip("/"), scan):
             continue
-        if recognize.is_license_text(path):  # a license text LICENSE relies on is not shipped
-            findings.append(fail(path, f"{name} points to this license text, which is not in the archive"))
+        same_name = sorted(p for p in scan.files if p.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1])
+        if recognize.is_license_text(path):
+            findings.append(_missing_text(name, path, same_name, scan))
             continue
         # a third-party file listed by a path that is no longer right: the listing is stale
-        same_name = sorted(p for p in scan.files if p.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1])
         elsewhere = f" (a file of that name is at {same_name[0]})" if same_name else ""
         findings.append(
             warn(
@@ -130,6 +130,41 @@ def _missing_references(name: str, text: str, scan: ArchiveScan) -> list[Finding
             )
         )
     return findings
+
+
+def _missing_text(name: str, path: str, same_name: list[str], scan: ArchiveScan) -> Finding:
+    """A license text LICENSE points to is not at that path. It fails when the text is missing for
+    what the release ships; a pointer that is only out of date warns: the text moved (Thrift
+    0.24.0 points to doc/otp-base-license.txt, shipped as doc/licenses/otp-base-license.txt), or
+    the text went away with the directory of the code it covered (Qpid Proton 0.40.0 points to
+    python/setuputils/PYZMQ_LICENSE.BSD; python/setuputils/ is gone)."""
+    stem = path.rsplit("/", 1)[-1]
+    if same_name and stem.lower() not in _GENERIC_TEXTS:
+        return warn(
+            path,
+            f"{name} points to this license text, which the archive holds at {same_name[0]}",
+            f"bring the path in {name} up to date",
+        )
+    directory = path.rsplit("/", 1)[0] if "/" in path else ""
+    if directory and not recognize.in_license_directory(path) and not _holds(directory, scan):
+        return warn(
+            path,
+            f"{name} points to this license text, but {directory}/, where it and the code it covers "
+            "stood, is not in the archive",
+            f"remove the entry from {name} if that code is no longer shipped",
+        )
+    return fail(path, f"{name} points to this license text, which is not in the archive")
+
+
+# license texts' common names: one elsewhere is not the text a pointer meant
+_GENERIC_TEXTS = frozenset(
+    f"{stem}{ext}" for stem in ("license", "licence", "copying", "notice") for ext in ("", ".txt", ".md")
+)
+
+
+def _holds(directory: str, scan: ArchiveScan) -> bool:
+    prefix = directory + "/"
+    return directory in scan.dirs or any(path.startswith(prefix) for path in scan.files)
 
 
 def _exists(path: str, scan: ArchiveScan) -> bool:

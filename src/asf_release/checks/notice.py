@@ -3,9 +3,10 @@ line of The Apache Software Foundation, the attribution; its years reaching the 
 license texts in it.
 
 Only what is missing fails (no copyright line of the ASF, no attribution at all). The wordings
-projects use ("Copyright (c) 2014 and onwards The Apache Software Foundation.", Subversion's
-"software developed by many people and distributed by The Apache Software Foundation", a parent
-product's name on the first line) are accepted, or warn where the ASF's form differs.
+projects use ("Copyright (c) 2014 and onwards The Apache Software Foundation.", years in brackets
+as Celix writes them, Subversion's "software developed by many people and distributed by The Apache
+Software Foundation", a parent product's name on the first line) are accepted, or warn where the
+ASF's form differs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from asf_release.wording import count
 
 ID = "notice"
 _ASF = r"(?:the\s+)?apache\s+software\s+foundation"
+# the years may stand in brackets, as in the template the line was filled from (Apache Celix:
+# "Copyright [2010-2019] The Apache Software Foundation")
 _COPYRIGHT = re.compile(
-    rf"copyright\s+(?:\(c\)\s*|©\s*)*(?P<years>(?:\d{{4}}(?:\s*(?:[-–,]|and)\s*)?)+)[^\n]{{0,40}}?{_ASF}",
+    rf"copyright\s+(?:\(c\)\s*|©\s*)*\[?(?P<years>(?:\d{{4}}(?:\s*(?:[-–,]|and)\s*)?)+)\]?[^\n]{{0,40}}?{_ASF}",
     re.IGNORECASE,
 )
 _ATTRIBUTION = re.compile(

@@ -1,4 +1,5 @@
-"""A license-eye (skywalking-eyes) header configuration, read as license-eye v0.8 reads it.
+"""A license-eye (skywalking-eyes) header configuration, read as license-eye v0.8 reads it (and,
+for a project that runs a version before v0.5.0, with what that version ignores: legacy_ignores).
 
 - `header:` is one section (a mapping) or several (a list); each is checked on its own, and a file
   covered by several must satisfy each.
@@ -129,9 +130,28 @@ def is_config_name(path: str) -> bool:
     return parts[-1] in CONFIG_NAMES and not any(part.lower() in _TEST_DIRS for part in parts[:-1])
 
 
-def parse(text: bytes, source: str, when: date | Callable[[], date], base: str = "") -> Config:
+def legacy_ignores(gitignore: bytes | None) -> tuple[str, ...]:
+    """What license-eye before v0.5.0 added to every `paths-ignore` (config.go, Finalize): `.git`,
+    `**/*.txt`, and each line of the `.gitignore` where it runs, comments and blank lines skipped,
+    leading slashes trimmed, then spaces (Go's strings.TrimLeft, then TrimSpace)."""
+    lines = []
+    for line in (gitignore or b"").decode("utf-8", errors="replace").splitlines()[:10_000]:
+        if line.startswith("#") or not line.strip():
+            continue
+        lines.append(line.lstrip("/").strip())
+    return (".git", "**/*.txt", *lines)
+
+
+def parse(
+    text: bytes,
+    source: str,
+    when: date | Callable[[], date],
+    base: str = "",
+    ignore_more: tuple[str, ...] = (),
+) -> Config:
     """The configuration in `text`; `when` gives the year license-eye would have filled in (the
-    release's date, or how to find it: looked up only when a header holds `[year]`)."""
+    release's date, or how to find it: looked up only when a header holds `[year]`). `ignore_more`
+    is added to every section's `paths-ignore` (what an older license-eye adds: legacy_ignores)."""
     import yaml
 
     config = Config(source, base)
@@ -150,7 +170,7 @@ def parse(text: bytes, source: str, when: date | Callable[[], date], base: str =
         if not isinstance(section, dict):
             config.problems.append(f"header section {number} is not a mapping")
             continue
-        rule = _rule(number, section, when, config.problems)
+        rule = _rule(number, section, when, config.problems, ignore_more)
         if rule is not None:
             config.rules.append(rule)
     return config
@@ -169,7 +189,11 @@ def _text(value: Any) -> str:
 
 
 def _rule(
-    number: int, section: dict[str, Any], when: date | Callable[[], date], problems: list[str]
+    number: int,
+    section: dict[str, Any],
+    when: date | Callable[[], date],
+    problems: list[str],
+    ignore_more: tuple[str, ...] = (),
 ) -> Rule | None:
     license_ = section.get("license") if isinstance(section.get("license"), dict) else {}
     assert isinstance(license_, dict)
@@ -204,7 +228,7 @@ def _rule(
     return Rule(
         number,
         _strings(section.get("paths")) or ("**",),
-        _strings(section.get("paths-ignore")),
+        _strings(section.get("paths-ignore")) + ignore_more,
         threshold,
         normalize.normalize(body) if body.strip() else "",
         pattern,

@@ -6,17 +6,25 @@ files; hawkeye: its configured header, which we do not render), so the requireme
 is weaker than license-eye's and never wrong: a covered file must carry *some* license header.
 
 - RAT's `-E FILE` (`.rat-excludes`, `rat-excludes.txt`, `rat_exclude_files.txt`): each line, as
-  RAT 0.16's Report.parseExclusions reads it, excludes a file or directory whose *name* matches
-  it as a regular expression, as a name, or as a wildcard; hidden directories are skipped.
-- RAT's Maven plugin (`apache-rat-plugin` in a pom.xml): `<excludes>` are Ant patterns relative
-  to the module's directory, plus the plugin's default excludes (SCM, IDE, `target/`...).
+  RAT 0.16's Report.parseExclusions reads it, excludes a file or directory whose *name* matches it
+  as a regular expression, as a name, or as a wildcard; RAT 0.17 reads it as Ant patterns; Arrow's dev/release/check-rat-report.py (arrow-rs, arrow-go, iceberg-go) as fnmatch
+  globs on the whole path, where `*` crosses `/`. A path any of these readings excludes is left
+  out. Hidden directories are skipped, and so are the files RAT never asks a header of: its notes
+  (NOTICE, README...) and the types it calls binary by name (JSON, images, keystores, archives...).
+- RAT's Maven plugin (`apache-rat-plugin` in a pom.xml the build reads: the top pom and the modules
+  it names, at any depth): `<excludes>` are Ant patterns relative to the module's directory, plus
+  the plugin's default excludes (SCM, IDE, `target/`...). Other poms (Maven's own test projects)
+  are data, not configuration.
 - hawkeye (`licenserc.toml`): `includes` (default `**`) and `excludes` are gitignore-style globs,
   with its default excludes unless `useDefaultExcludes = false`; only files of a type it knows are
-  checked.
+  checked, and which types it knows depends on its version (hawkeye.toml): the project's CI names
+  the version it runs (policy/toolpins.py).
 """
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -28,6 +36,8 @@ from xml.etree import ElementTree
 
 import pathspec
 
+# (`.ratignore`, which Libcloud and Cordova keep, is left to the default rule: Libcloud runs no RAT
+# on it in its CI, and reading it as RAT's would turn 51 grouped remarks into 409 file warnings)
 RAT_EXCLUDE_FILES = (".rat-excludes", "rat-excludes.txt", "rat_exclude_files.txt", ".rat-excludes.txt")
 HAWKEYE_CONFIG = "licenserc.toml"
 # RAT's notes: documents it never asks a license header of
@@ -54,8 +64,22 @@ _RAT_NOTES = frozenset(
         "BUILDING",
         "BUILD",
         "CONTRIBUTORS",
+        "DEPENDENCIES",
     ]
 )
+# RAT 0.16's guessers by name (BinaryGuesser, ArchiveGuesser): types it calls binary or archive and
+# never asks a header of, whatever their bytes. RAT 0.17 asks Tika, which calls them binary too
+# (application/json, application/x-x509-cert...). Iceberg Go's table/testdata/*.json pass its RAT.
+_RAT_BINARY_EXTENSIONS = frozenset((
+    # data and fonts, executables, keystores, images, bytecode, audio, archives
+    "dat", "doc", "ncb", "idb", "suo", "xcf", "raj", "cert", "ks", "odp", "swf", "woff2", "woff", "ttf",
+    "eot", "json", "exe", "dll", "lib", "so", "a", "exp", "jks", "keystore", "pem", "crl", "truststore",
+    "png", "pdf", "gif", "giff", "tif", "tiff", "jpg", "jpeg", "ico", "icns", "psd", "class", "pyd",
+    "obj", "pyc", "aif", "iff", "m3u", "m4a", "mid", "mp3", "mpa", "wav", "wma", "jar", "gz", "zip",
+    "tar", "bz", "bz2", "rar", "war", "ear", "mar", "par", "xar", "odb", "odf", "odg", "ods", "odt",
+    "har", "sar", "wsr",
+))  # fmt: skip
+_RAT_EXECUTABLE_INFIXES = tuple(f".{ext}." for ext in ("exe", "dll", "lib", "so", "a", "exp"))
 # apache-rat-plugin's default excludes (plexus/SCM, Maven, Eclipse and IDEA defaults)
 RAT_PLUGIN_DEFAULTS = (
     "**/*~", "**/#*#", "**/.#*", "**/%*%", "**/._*", "**/CVS/**", "**/.cvsignore", "**/RCS/**",
@@ -143,7 +167,15 @@ def is_generated(head: bytes) -> bool:
 def is_rat_note(path: str) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
     stem = name.rsplit(".", 1)[0] if name.endswith((".txt", ".md")) else name
-    return stem in _RAT_NOTES
+    return stem in _RAT_NOTES or name.endswith((".license", ".license.txt", ".notice", ".notice.txt"))
+
+
+def is_rat_binary_name(path: str) -> bool:
+    """A file RAT takes for binary data or an archive by its name alone."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name == "manifest.mf" or any(infix in name for infix in _RAT_EXECUTABLE_INFIXES):
+        return True
+    return "." in name and name.rsplit(".", 1)[-1] in _RAT_BINARY_EXTENSIONS
 
 
 @dataclass
@@ -168,7 +200,11 @@ class Exclusions:
         """The tool looks at this file (then it must carry a license header)."""
         if self.excludes(path):
             return False
-        if self.kind == "RAT" and (is_rat_note(path) or any(p.startswith(".") for p in path.split("/")[:-1])):
+        if self.kind == "RAT" and (
+            is_rat_note(path)
+            or is_rat_binary_name(path)
+            or any(p.startswith(".") for p in path.split("/")[:-1])
+        ):
             return False
         return self._selects is None or self._selects(path)
 
@@ -209,9 +245,25 @@ def rat_exclude_file(text: bytes, source: str, into: Exclusions) -> None:
         count += 1
     base = source.rsplit("/", 1)[0] if "/" in source else ""
     into._tests.append(_ant_filter(patterns, {base, ""}))
+    into._tests.append(_fnmatch_filter(patterns))
     into.sources.append(source)
     if not count:
         into.problems.append((source, "holds no exclusion"))
+
+
+def _fnmatch_filter(patterns: list[str]) -> Callable[[str], bool]:
+    """Arrow's check-rat-report.py: fnmatch on the path under the top directory, `*` crossing `/`
+    (arrow-rs' `arrow-csv/test/data/*` leaves out arrow-csv/test/data/various_invalid_types/x.csv)."""
+    pieces = []
+    for pattern in patterns[:10_000]:
+        try:
+            pieces.append(re.compile(fnmatch.translate(pattern)).pattern)
+        except re.error:
+            continue
+    if not pieces:
+        return lambda _path: False
+    regex = re.compile("|".join(f"(?:{piece})" for piece in pieces))
+    return lambda path: regex.match(path) is not None
 
 
 def _ant_regex(pattern: str) -> re.Pattern[str] | None:
@@ -261,12 +313,54 @@ def _children(element: ElementTree.Element, name: str) -> list[ElementTree.Eleme
     return [child for child in element if _local(child.tag) == name]
 
 
+def _pom(text: bytes) -> ElementTree.Element | str:
+    """A pom's root element, or what is wrong with it."""
+    try:
+        return ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        return f"is not well-formed XML ({error})"
+
+
+def build_poms(poms: dict[str, bytes]) -> list[str]:
+    """The poms a Maven build reads: each top pom (no pom.xml in a directory above it) and the
+    modules they name, at any depth and in any profile. Other poms are data: Apache Maven keeps
+    hundreds of test projects (maven-core/src/test/projects/...), some deliberately malformed."""
+    tops = [path for path in poms if not any(above in poms for above in _poms_above(path))]
+    seen: set[str] = set()
+    queue = sorted(tops)
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        root = _pom(poms[path])
+        if isinstance(root, str):
+            continue
+        base = path.rsplit("/", 1)[0] if "/" in path else ""
+        for element in root.iter():
+            if _local(element.tag) != "module" or not element.text:
+                continue
+            target = posixpath.normpath(posixpath.join(base, element.text.strip()))
+            if not target.endswith(".xml"):
+                target = posixpath.join(target, "pom.xml")
+            target = target.removeprefix("./")
+            if target in poms and not target.startswith("../"):
+                queue.append(target)
+    return sorted(seen)
+
+
+def _poms_above(path: str) -> list[str]:
+    """Where the poms of the directories above a pom's own would be (a/b/pom.xml: pom.xml,
+    a/pom.xml)."""
+    parts = path.split("/")[:-1]
+    return ["/".join([*parts[:end], "pom.xml"]) for end in range(len(parts))]
+
+
 def rat_plugin_excludes(text: bytes) -> tuple[bool, list[str], str]:
     """(the pom configures apache-rat-plugin, its excludes, a problem) from a pom.xml."""
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as error:
-        return False, [], f"is not well-formed XML ({error})"
+    root = _pom(text)
+    if isinstance(root, str):
+        return False, [], root
     found = False
     excludes: list[str] = []
     for plugin in root.iter():
@@ -282,16 +376,53 @@ def rat_plugin_excludes(text: bytes) -> tuple[bool, list[str], str]:
     return found, excludes, ""
 
 
+def rat_plugin_exclude_files(text: bytes) -> list[str]:
+    """The files of excludes a pom's apache-rat-plugin names (`excludesFile`, `inputExcludesFile`),
+    wherever they stand in its configuration: Apache OpenNLP 2.5.3 writes
+    `<excludes><excludesFile>rat-excludes</excludesFile></excludes>`."""
+    root = _pom(text)
+    if isinstance(root, str):
+        return []
+    named = []
+    for plugin in root.iter():
+        artifact = next((c.text or "" for c in plugin if _local(c.tag) == "artifactId"), "")
+        if _local(plugin.tag) == "plugin" and artifact.strip() == "apache-rat-plugin":
+            named += [
+                e.text.strip()
+                for e in plugin.iter()
+                if _local(e.tag) in ("excludesFile", "inputExcludesFile") and e.text and e.text.strip()
+            ]
+    return named
+
+
+def exclude_file_lines(text: bytes) -> list[str]:
+    """The patterns of a file of excludes: one a line, comments (`#`, an XML comment) skipped."""
+    lines = []
+    in_comment = False
+    for line in text.decode("utf-8", errors="replace").splitlines()[:10_000]:
+        stripped = line.strip()
+        if in_comment or stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            continue
+        if stripped and not stripped.startswith("#"):
+            lines.append(stripped)
+    return lines
+
+
 @cache
 def _hawkeye_data() -> dict[str, Any]:
     raw = (resources.files("asf_release") / "policy" / "hawkeye.toml").read_text()
     return tomllib.loads(raw)
 
 
-def rat_from_poms(poms: dict[str, bytes], gitignore: bytes | None, into: Exclusions) -> bool:
-    """RAT's Maven plugin as the poms configure it; False when none does."""
+def rat_from_poms(
+    poms: dict[str, bytes], gitignore: bytes | None, into: Exclusions, texts: dict[str, bytes] | None = None
+) -> bool:
+    """RAT's Maven plugin as the build's poms configure it; False when none does. `texts` holds
+    the files of excludes the poms may name (relative to the pom's directory, or to the root)."""
     patterns: list[str] = []
     configured = False
+    poms = {path: poms[path] for path in build_poms(poms)}
     for path, text in sorted(poms.items()):
         found, excludes, problem = rat_plugin_excludes(text)
         if problem:
@@ -300,6 +431,11 @@ def rat_from_poms(poms: dict[str, bytes], gitignore: bytes | None, into: Exclusi
             configured = True
             into.sources.append(f"{path} (apache-rat-plugin)")
             patterns += excludes
+            base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+            for named in rat_plugin_exclude_files(text):
+                held = (texts or {}).get(posixpath.normpath(base + named)) or (texts or {}).get(named)
+                if held is not None:
+                    patterns += exclude_file_lines(held)
     if not configured:
         return False
     bases = {path.rsplit("/", 1)[0] if "/" in path else "" for path in poms}
@@ -340,8 +476,8 @@ def _override_order(
     return decide
 
 
-def hawkeye(text: bytes, source: str, gitignore: bytes | None) -> Exclusions:
-    """hawkeye's selection from its licenserc.toml."""
+def hawkeye(text: bytes, source: str, gitignore: bytes | None, major: int | None = None) -> Exclusions:
+    """hawkeye's selection from its licenserc.toml, as hawkeye `major` (None: the newest) makes it."""
     rules = Exclusions("hawkeye", [source])
     try:
         config = tomllib.loads(text.decode("utf-8", errors="replace"))
@@ -363,16 +499,10 @@ def hawkeye(text: bytes, source: str, gitignore: bytes | None) -> Exclusions:
     excludes += strings("excludes")
     reverse = [e[1:] for e in excludes if e.startswith("!")]
     decide = _override_order(includes, [e for e in excludes if not e.startswith("!")], reverse)
-    extensions = (
-        {e.lower() for e in data["extensions"]}
-        if config.get("useDefaultMapping", True) is not False
-        else set()
-    )
-    names = (
-        {n.lower() for n in data["filenames"]}
-        if config.get("useDefaultMapping", True) is not False
-        else set()
-    )
+    known_extensions, known_names = _hawkeye_types(major)
+    default_mapping = config.get("useDefaultMapping", True) is not False
+    extensions = set(known_extensions) if default_mapping else set()
+    names = set(known_names) if default_mapping else set()
     for mapping in config.get("mapping", []) if isinstance(config.get("mapping"), list) else []:
         if isinstance(mapping, dict):
             extensions |= {str(e).lower() for e in mapping.get("extensions", []) if isinstance(e, str)}
@@ -399,6 +529,21 @@ def hawkeye(text: bytes, source: str, gitignore: bytes | None) -> Exclusions:
     rules._tests.append(excluded)
     rules._selects = known_type
     return rules
+
+
+def _hawkeye_types(major: int | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The file extensions and names hawkeye `major` knows, lower case."""
+    table = _hawkeye_data()
+    if major is not None and major < 5:
+        table = table["java"]
+    extensions, names = set(table["extensions"]), set(table["filenames"])
+    if major is not None and major < 5:
+        if major <= 3:
+            extensions |= set(table["v3_extensions"])
+        if major <= 2:
+            extensions -= set(table["v2_without"])
+            names -= set(table["v2_without"])
+    return frozenset(e.lower() for e in extensions), frozenset(n.lower() for n in names)
 
 
 def is_default_source(path: str) -> bool:

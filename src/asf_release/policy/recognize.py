@@ -28,7 +28,7 @@ HEAD = 4096  # bytes of a file read for its grant: where notices stand
 # holds one of _RARE (the MIT, ISC, zlib and BSD texts; public domain). The ASF header mentions
 # "licen" a known number of times: a head carrying it may grant more only when it says "licen"
 # more often than that.
-_RARE = (b"granted", b"redistribution", b"public domain", b"spdx")
+_RARE = (b"granted", b"redistribution", b"public domain", b"spdx", b"disclaims copyright")
 ASF_HEADER_LICEN = 12  # "licen" in the ASF header (its template and data/asf-header.txt)
 
 
@@ -106,11 +106,15 @@ _PLACEHOLDER = re.compile(
 
 def is_license_text(path: str) -> bool:
     """License texts by their name or place: LICENSE*, COPYING*, NOTICE*, under licenses/..."""
-    parts = path.lower().split("/")
-    name = parts[-1]
+    name = path.lower().rsplit("/", 1)[-1]
     if _NAME_DOCS.search(name) and ("." not in name or name.rsplit(".", 1)[-1] not in _CODE_EXTENSIONS):
         return True
-    return any(part in _DIR_DOCS for part in parts[:-1])
+    return in_license_directory(path)
+
+
+def in_license_directory(path: str) -> bool:
+    """Under a directory of license texts (licenses/, license-templates/...), at any depth."""
+    return any(part in _DIR_DOCS for part in path.lower().split("/")[:-1])
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,11 @@ _GRANTS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "LicenseRef-Public-Domain",
     ),
+    # SQLite's and MurmurHash's words (datasketches-cpp 5.2.0's common/include/MurmurHash3.h)
+    (
+        re.compile(r"the author (?:hereby )?disclaims copyright to this source code"),
+        "LicenseRef-Public-Domain",
+    ),
     (re.compile(r"the software shall be used for good, not evil"), "JSON"),
     (re.compile(r"(?:licensed|released|made available) under the server side public license"), "SSPL-1.0"),
     (re.compile(r"(?:licensed|released|made available) under the business source license"), "BUSL-1.1"),
@@ -269,6 +278,29 @@ def grant(head: bytes, size: int = HEAD, *, asf_header: bool = False) -> Grant |
     text = _flat(head)
     if _PLACEHOLDER.search(text) or _TITLE.match(text):
         return None  # a license template or a license's own text: documentation
+    found = _grants_in(text)
+    if not found:
+        return None
+    choice = _CHOICE.search(_LATER.sub("", text)) is not None
+    # an exception may follow a long notice: it is looked for in all the bytes given
+    gnu = any(name.startswith(("GPL-", "LGPL-")) for _, name in found)
+    wider = _flat(whole) if gnu and len(whole) > len(head) else text
+    ordered = [_with_exception(name, wider) for _, name in sorted(found)]
+    return Grant(licenses.combine(ordered, choice=choice), "license notice")
+
+
+def carries_license(head: bytes, size: int = HEAD) -> bool:
+    """Whether a file's head holds a license header of any kind, as RAT sees one: a grant, or a
+    license's own text on top of the file (arrow-rs' arrow-array/src/delta.rs opens with
+    "// MIT License" and the MIT terms, then its code), which grant() leaves to documentation."""
+    head = head[:size]
+    if grant(head, size) is not None:
+        return True
+    return _hinted(head, False) and bool(_grants_in(_flat(head)))
+
+
+def _grants_in(text: str) -> list[tuple[int, str]]:
+    """Each grant read in the flattened text: (where it starts, its license)."""
     found: list[tuple[int, str]] = []
     for pattern, name in _GRANTS:
         for match in pattern.finditer(text):
@@ -280,14 +312,7 @@ def grant(head: bytes, size: int = HEAD, *, asf_header: bool = False) -> Grant |
                 found.append((match.start(), _bsd(text)))
             else:
                 found.append((match.start(), name))
-    if not found:
-        return None
-    choice = _CHOICE.search(_LATER.sub("", text)) is not None
-    # an exception may follow a long notice: it is looked for in all the bytes given
-    gnu = any(name.startswith(("GPL-", "LGPL-")) for _, name in found)
-    wider = _flat(whole) if gnu and len(whole) > len(head) else text
-    ordered = [_with_exception(name, wider) for _, name in sorted(found)]
-    return Grant(licenses.combine(ordered, choice=choice), "license notice")
+    return found
 
 
 _EXCEPTIONS = (

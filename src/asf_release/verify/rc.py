@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from asf_release.adapters.gpg import Gpg, Key, Signature, VerifyFeed, is_armored
+from asf_release.policy import projectrules
 from asf_release.profile import Profile
 from asf_release.progress import NoProgress, Progress, ProgressTask
 from asf_release.verify.image import ImageFacts
@@ -34,10 +35,12 @@ RULE_NAMES = (
     ".licenserc.yaml",
     ".licenserc.yml",
     "pom.xml",
-    ".rat-excludes",
-    "rat-excludes.txt",
-    "rat_exclude_files.txt",
+    ".gitignore",
+    "rat-excludes",  # a file of excludes a pom names (Apache OpenNLP)
+    *projectrules.RAT_EXCLUDE_FILES,
 )
+# CI workflows, read for the versions of the header tools they run (policy/toolpins.py)
+RULE_DIRECTORIES = (".github/workflows/",)
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ def stream(
                     extract_to=rc.work / "tree" if extract else None,
                     keep=frozenset(keep),
                     keep_names=frozenset(RULE_NAMES),
+                    keep_under=RULE_DIRECTORIES,
                     spool_dir=rc.work,
                     # downloaded into the private work directory: read again from there
                     private_copy=path if path.is_relative_to(rc.work.resolve()) else None,

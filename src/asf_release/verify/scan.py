@@ -90,6 +90,7 @@ class ScanOptions:
     extract_to: Path | None = None
     keep: frozenset[str] = frozenset()  # paths under top whose content is kept
     keep_names: frozenset[str] = frozenset()  # file names kept at any depth (pom.xml, .licenserc.yaml)
+    keep_under: tuple[str, ...] = ()  # directories whose files are kept (CI workflows: tool versions)
     spool_dir: Path | None = None
     private_copy: Path | None = None  # the artifact itself, when it lies in the work directory
 
@@ -375,7 +376,9 @@ class _Scanner:
         options = self.options
         blob = hashlib.sha1(b"blob %d\0" % member.size) if options.blobs else None
         keep = (
-            rel in options.keep or rel.rsplit("/", 1)[-1] in options.keep_names
+            rel in options.keep
+            or rel.rsplit("/", 1)[-1] in options.keep_names
+            or (options.keep_under and rel.startswith(options.keep_under))
         ) and member.size <= MAX_KEPT_TEXT
         kept: list[bytes] = []
         head = b""

@@ -63,10 +63,8 @@ CONTENT_DEFECTS: dict[str, tuple[dict[str, bytes | None], str]] = {
     ),
     "file named in LICENSE missing": ({"licenses/LICENSE-rocksdb.txt": None}, "license"),
     "NOTICE missing": ({"NOTICE": None}, "notice"),
-    "NOTICE without the ASF copyright": (
-        {
-            "NOTICE": b"Apache Kvrocks\n\nThis product includes software developed at\nThe Apache Software Foundation (http://www.apache.org/).\n"
-        },
+    "NOTICE without the ASF attribution": (
+        {"NOTICE": b"Apache Kvrocks\nCopyright 2022-2026 The Apache Software Foundation\n"},
         "notice",
     ),
     "ELF executable": ({"tools/helper": ELF}, "binaries"),

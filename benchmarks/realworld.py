@@ -348,7 +348,7 @@ def debian(orig: Path, base: Path) -> Outcome | str:
     if not found:
         return f"{orig.name}: not a Debian upstream tarball name"
     package, version = found.group("package"), found.group("version")
-    work = base / f"debian-{package}"
+    work = base / f"debian-{package}-{version}"  # two versions of one package may sit side by side
     tree = work / "tree"
     tree.mkdir(parents=True)
     with tarfile.open(orig) as opened:

@@ -4,8 +4,6 @@ it; benchmarks/realworld.toml runs the releases themselves."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -14,21 +12,13 @@ from hypothesis import strategies as st
 from asf_release import data
 from asf_release.policy import licenseye, projectrules, recognize, toolpins
 from tests.test_content_rules import CONFIG, header, levels, result, run
+from tests.verify_fixtures import ELF, jar_with_a_class
 
 BOUNDED = settings(
     max_examples=100, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 ASF_CC = (header() + "int x;\n").encode()
 ASF_YAML = header("# ", "", "").encode()
-ELF = b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x02\x00\x3e\x00" + bytes(44)
-
-
-def _jar() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as jar:
-        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
-        jar.writestr("org/example/Tool.class", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(32))
-    return buffer.getvalue()
 
 
 # --- the version of the header tool the project runs -----------------------------------------------
@@ -290,7 +280,7 @@ def test_compiled_test_input_warns_and_other_compiled_code_fails(tmp_path: Path)
     report = run(
         tmp_path,
         {
-            "maven-core/src/test/remote-repo/org/apache/maven/maven-plugin-api/2.0/maven-plugin-api-2.0.jar": _jar(),
+            "maven-core/src/test/remote-repo/org/apache/maven/maven-plugin-api/2.0/maven-plugin-api-2.0.jar": jar_with_a_class(),
             "test_table": ELF,
         },
         only=("binaries",),

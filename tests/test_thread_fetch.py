@@ -11,7 +11,6 @@ import itertools
 import json
 import threading
 import time
-import urllib.parse
 from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +43,7 @@ from tests.vote_fixtures import (
     PMC,
     START,
     SUBJECT,
+    PonyMail,
     Thread,
     committee_info,
     reply,
@@ -51,10 +51,10 @@ from tests.vote_fixtures import (
 )
 
 
-class Archive:
+class Archive(PonyMail):
     """lists.apache.org's API on 127.0.0.1: thread.lua gives the tree, email.lua each message;
-    `status` answers some messages with an error instead (404: deleted), `trickle` sends each
-    email.lua answer a few bytes at a time over that many seconds."""
+    `status` answers some messages with an error instead (404: deleted), `empty` with no body,
+    `trickle` sends each email.lua answer a few bytes at a time over that many seconds."""
 
     def __init__(
         self,
@@ -64,15 +64,9 @@ class Archive:
         trickle: float = 0.0,
         empty: set[str] | None = None,
     ) -> None:
-        from tests.vote_fixtures import PonyMail
-
-        self.docs = thread.ponymail()
-        self.pony = PonyMail(self.docs)
+        super().__init__(thread.ponymail(), trickle=trickle)
         self.status = {self.mid(sender): code for sender, code in (status or {}).items()}
         self.empty = {self.mid(sender) for sender in (empty or set())}
-        self.trickle = trickle
-        self.requests: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
 
     def mid(self, sender: str) -> str:
         """The archive's id of the one message from this address."""
@@ -80,53 +74,18 @@ class Archive:
 
     @property
     def url(self) -> str:
-        assert self._server is not None
         root = next(iter(self.docs.values()))
-        return f"http://{LOOPBACK}:{self._server.server_address[1]}/thread/{root['mid']}"
+        return f"{super().url}/thread/{root['mid']}"
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         key = query.get("id", [""])[0]
         if path.endswith("/api/email.lua"):
-            doc = self.pony.find(key)
+            doc = self.find(key)
             if doc is not None and doc["mid"] in self.status:
                 return self.status[doc["mid"]], "Email not found!"
             if doc is not None and doc["mid"] in self.empty:
                 return 200, {}
-        return self.pony.answer(path, query)
-
-    def __enter__(self) -> Archive:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                owner.requests.append(self.path)
-                status, data = owner.answer(parts.path, urllib.parse.parse_qs(parts.query))
-                payload = data.encode() if isinstance(data, str) else json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                pieces = [payload]
-                if owner.trickle and parts.path.endswith("/email.lua"):
-                    pieces = [payload[i : i + 64] for i in range(0, len(payload), 64)]
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
-                    for piece in pieces:
-                        self.wfile.write(piece)
-                        self.wfile.flush()
-                        time.sleep(owner.trickle / len(pieces) if len(pieces) > 1 else 0)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return super().answer(path, query)
 
 
 def _mid(archive: Archive, message_id: str) -> str:

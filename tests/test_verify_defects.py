@@ -3,15 +3,22 @@ issue says it warns), while no other check fails."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from asf_release import data
 from asf_release.sandbox.sample_project import with_header
-from tests.verify_fixtures import RcFactory, config_env, failing, rc_factory, run_verify, statuses
+from tests.verify_fixtures import (
+    ELF,
+    RcFactory,
+    config_env,
+    failing,
+    jar_with_a_class,
+    rc_factory,
+    run_verify,
+    statuses,
+)
 
 __all__ = ["rc_factory"]
 
@@ -25,15 +32,6 @@ MIT_TEXT = (
     "Permission is hereby granted, free of charge, to any person obtaining a copy of this software,\n"
     "to deal in the Software without restriction.\n"
 )
-ELF = b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x02\x00\x3e\x00" + bytes(44)
-
-
-def _jar() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as jar:
-        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
-        jar.writestr("org/example/Tool.class", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(32))
-    return buffer.getvalue()
 
 
 def _notice(text: str) -> bytes:
@@ -69,7 +67,7 @@ CONTENT_DEFECTS: dict[str, tuple[dict[str, bytes | None], str]] = {
     ),
     "ELF executable": ({"tools/helper": ELF}, "binaries"),
     "Java class": ({"lib/Tool.class": b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(64)}, "binaries"),
-    "jar holding classes": ({"lib/tool.jar": _jar()}, "binaries"),
+    "jar holding classes": ({"lib/tool.jar": jar_with_a_class()}, "binaries"),
     "WebAssembly module": ({"web/app.wasm": b"\0asm\x01\0\0\0" + bytes(16)}, "binaries"),
     "static library": ({"lib/libx.a": b"!<arch>\n" + bytes(60)}, "binaries"),
 }

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,3 +294,15 @@ def statuses(report: Report) -> dict[str, str]:
 
 def failing(report: Report) -> set[str]:
     return {check.id for check in report.checks if check.status.value == "fail"}
+
+
+# compiled code, as the binaries check must see it: a 64-bit ELF executable, a jar holding a class
+ELF = b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x02\x00\x3e\x00" + bytes(44)
+
+
+def jar_with_a_class() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as jar:
+        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        jar.writestr("org/example/Tool.class", b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + bytes(32))
+    return buffer.getvalue()

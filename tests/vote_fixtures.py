@@ -7,10 +7,12 @@ base64, quoted-printable UTF-8 and Latin-1 bodies, replies that lost their threa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import mailbox
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -335,8 +337,9 @@ class PonyMail:
     """Answers api/thread.lua?id= and api/email.lua?id= (by PonyMail id or Message-ID) like
     lists.apache.org: the thread as a tree of short entries, each email in full."""
 
-    def __init__(self, docs: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, docs: dict[str, dict[str, Any]], *, trickle: float = 0.0) -> None:
         self.docs = docs
+        self.trickle = trickle  # seconds over which each email.lua answer is sent, a few bytes at a time
         self.requests: list[str] = []
         self._server: ThreadingHTTPServer | None = None
 
@@ -394,7 +397,7 @@ class PonyMail:
             return 200, doc
         return 404, "no such endpoint"
 
-    def __enter__(self) -> PonyMail:
+    def __enter__(self) -> Self:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -408,12 +411,20 @@ class PonyMail:
                 self.send_header("Content-Type", "text/plain" if text else "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                pieces = [payload]
+                if owner.trickle and parts.path.endswith("/email.lua"):
+                    pieces = [payload[i : i + 64] for i in range(0, len(payload), 64)]
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
+                    for piece in pieces:
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        time.sleep(owner.trickle / len(pieces) if len(pieces) > 1 else 0)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

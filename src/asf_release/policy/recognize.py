@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from asf_release.policy import licenses
+from asf_release.policy.projectrules import SOURCE_EXTENSIONS
 
 HEAD = 4096  # bytes of a file read for its grant: where notices stand
 
@@ -45,38 +46,6 @@ _NAME_DOCS = re.compile(
     r"^(?:licen[cs]e|copying|notice|copyright|unlicense|patents)(?:[-._].*)?$"
     r"|[-._](?:licen[cs]e|copying|notice)(?:[-._][\w.-]*)?$",
     re.IGNORECASE,
-)
-# but a source file named license.go or notice.py is code
-_CODE_EXTENSIONS = frozenset(
-    [
-        "c",
-        "cc",
-        "cpp",
-        "cxx",
-        "h",
-        "hh",
-        "hpp",
-        "java",
-        "scala",
-        "kt",
-        "go",
-        "rs",
-        "py",
-        "rb",
-        "pl",
-        "pm",
-        "php",
-        "js",
-        "mjs",
-        "ts",
-        "tsx",
-        "jsx",
-        "sh",
-        "lua",
-        "sql",
-        "cs",
-        "swift",
-    ]
 )
 _DIR_DOCS = frozenset(
     {
@@ -107,7 +76,8 @@ _PLACEHOLDER = re.compile(
 def is_license_text(path: str) -> bool:
     """License texts by their name or place: LICENSE*, COPYING*, NOTICE*, under licenses/..."""
     name = path.lower().rsplit("/", 1)[-1]
-    if _NAME_DOCS.search(name) and ("." not in name or name.rsplit(".", 1)[-1] not in _CODE_EXTENSIONS):
+    # but a source file named license.go or notice.py is code
+    if _NAME_DOCS.search(name) and ("." not in name or name.rsplit(".", 1)[-1] not in SOURCE_EXTENSIONS):
         return True
     return in_license_directory(path)
 
